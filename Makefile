@@ -1,0 +1,44 @@
+# Jamana: `make run` starts the platform with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format messages setup bench clean
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) manage.py compile_translations
+	mkdir -p var
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Jamana on http://127.0.0.1:8000 — Ctrl-C stops the web server and the task worker."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:8000
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) bench/request_status.py
+
+clean:
+	rm -rf $(VENV) var

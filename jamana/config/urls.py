@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from jamana.config.api import api
+from jamana.core import views as core_views
+from jamana.procedures import views as procedure_views
+
+urlpatterns = [
+    path("", procedure_views.home, name="home"),
+    path("services/<str:code>/", procedure_views.service_detail, name="service_detail"),
+    path("account/", include("jamana.identity.urls")),
+    path("requests/", include("jamana.procedures.urls")),
+    path("agent/", include("jamana.procedures.agent_urls")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("dev/sms/", core_views.dev_sms_inbox, name="dev_sms"),
+    path("api/v1/", api.urls),
+]

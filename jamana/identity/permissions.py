@@ -1,0 +1,29 @@
+"""What each agent role may do. Services check these, not just the views."""
+
+from __future__ import annotations
+
+from jamana.identity.models import Role
+
+VIEW_PERSON = "view_person"
+VIEW_REQUEST = "view_request"
+TAKE_REQUEST = "take_request"
+RECORD_COUNTER_PAYMENT = "record_counter_payment"
+DECIDE_REQUEST = "decide_request"
+CANCEL_REQUEST = "cancel_request"
+MANAGE_AGENTS = "manage_agents"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COUNTER_AGENT: frozenset({VIEW_PERSON, VIEW_REQUEST, RECORD_COUNTER_PAYMENT}),
+    Role.REVIEWER: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST}),
+    Role.HEAD_OF_SERVICE: frozenset(
+        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, CANCEL_REQUEST}
+    ),
+    Role.REGISTRAR: frozenset(
+        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
+    ),
+    Role.COURT_CLERK: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST}),
+    Role.TAX_OFFICER: frozenset(
+        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
+    ),
+    Role.ORG_ADMIN: frozenset({MANAGE_AGENTS}),
+}

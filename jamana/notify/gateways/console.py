@@ -1,0 +1,19 @@
+"""Development gateway: prints the SMS on the server's console (and the dev inbox shows it)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from jamana.notify.gateways import SendResult
+
+logger = logging.getLogger("jamana.sms")
+
+
+class ConsoleGateway:
+    name = "console"
+
+    def send(self, *, to: str, body: str, sender: str) -> SendResult:
+        reference = uuid.uuid4().hex
+        logger.info("SMS %s -> %s [%s]: %s", sender, to, reference, body)
+        return SendResult(gateway=self.name, reference=reference)

@@ -1,0 +1,136 @@
+"""The initial service catalogue. Fees are in XOF; texts in French, Bambara and English.
+
+Bambara texts are first drafts awaiting review by a native speaker (see
+docs/translations-review.md); they use the official orthography (ɛ ɔ ɲ ŋ).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# organisation code → services it owns
+CATALOGUE: list[dict[str, Any]] = [
+    {
+        "code": "justice.b3",
+        "organisation": "ML-TGI-BKO-C3",
+        "fee_xof": 1000,
+        "target_delay_days": 2,
+        "title_fr": "Extrait de casier judiciaire (bulletin n°3)",
+        "title_bm": "Jalakiya sɛbɛn (bulletin n°3)",
+        "title_en": "Criminal record extract (bulletin no. 3)",
+        "description_fr": "Le bulletin n°3 liste les condamnations qui doivent figurer sur "
+        "l'extrait remis à la personne. Il est délivré signé électroniquement et vérifiable.",
+        "description_bm": "Bulletin n°3 bɛ kiri minnu tigɛra mɔgɔ kan olu jira. A bɛ di ni "
+        "ɛntɛrinɛti bolonɔ ye, mɔgɔ bɛɛ bɛ se k'a lajɛ.",
+        "description_en": "Bulletin no. 3 lists the convictions that must appear on the extract "
+        "given to the person. It is issued electronically signed and verifiable.",
+        "requirements_fr": "Votre NINA. Aucun document à fournir : l'acte de naissance est "
+        "consulté directement à l'état civil.",
+        "requirements_bm": "I ka NINA. Sɛbɛn si man kan ka na: bangesɛbɛn bɛ lajɛ ka bɔ "
+        "faso sɛbɛnso la yɛrɛ.",
+        "requirements_en": "Your NINA. No document to bring: the birth act is read directly "
+        "from the civil registry.",
+    },
+    {
+        "code": "civil.birth_extract",
+        "organisation": "ML-CEC-BKO-C3",
+        "fee_xof": 500,
+        "target_delay_days": 1,
+        "title_fr": "Extrait d'acte de naissance",
+        "title_bm": "Bangesɛbɛn kopi",
+        "title_en": "Birth certificate (extract of the birth act)",
+        "description_fr": "Un extrait de votre acte de naissance, signé électroniquement par "
+        "l'officier d'état civil.",
+        "description_bm": "I ka bangesɛbɛn kopi, faso sɛbɛnso kuntigi ka bolonɔ bɛ a kan.",
+        "description_en": "An extract of your birth act, electronically signed by the civil "
+        "registrar.",
+        "requirements_fr": "Le numéro de l'acte si vous le connaissez.",
+        "requirements_bm": "Sɛbɛn nimɔrɔ, n'i b'a dɔn.",
+        "requirements_en": "The act number if you know it.",
+    },
+    {
+        "code": "civil.birth_declaration",
+        "organisation": "ML-CEC-BKO-C3",
+        "fee_xof": 0,
+        "target_delay_days": 1,
+        "title_fr": "Déclaration de naissance",
+        "title_bm": "Denmisɛnw bangeli fɔli",
+        "title_en": "Birth declaration",
+        "description_fr": "Déclarez une naissance dans les 30 jours. Au-delà, un jugement "
+        "supplétif est nécessaire.",
+        "description_bm": "Den bangeli fɔ tile 30 kɔnɔ. N'a tɛmɛna o kan, kiritigɛ sɛbɛn "
+        "ka kan ka sɔrɔ.",
+        "description_en": "Declare a birth within 30 days. After that, a court judgment "
+        "(jugement supplétif) is needed.",
+        "requirements_fr": "Le certificat d'accouchement et les NINA des parents.",
+        "requirements_bm": "Jiginni sɛbɛn ani bangebagaw ka NINA.",
+        "requirements_en": "The delivery certificate and the parents' NINA.",
+    },
+    {
+        "code": "justice.nationality",
+        "organisation": "ML-TGI-BKO-C3",
+        "fee_xof": 1500,
+        "target_delay_days": 5,
+        "title_fr": "Certificat de nationalité malienne",
+        "title_bm": "Malidenya sɛbɛn",
+        "title_en": "Certificate of Malian nationality",
+        "description_fr": "Atteste la nationalité malienne, établie d'après l'état civil.",
+        "description_bm": "A bɛ a jira ko i ye Malidenw ye, ka da faso sɛbɛnw kan.",
+        "description_en": "Attests Malian nationality, established from civil status records.",
+        "requirements_fr": "Votre NINA.",
+        "requirements_bm": "I ka NINA.",
+        "requirements_en": "Your NINA.",
+    },
+    {
+        "code": "tax.clearance",
+        "organisation": "ML-DGI-CI-BKO-C3",
+        "fee_xof": 2000,
+        "target_delay_days": 3,
+        "title_fr": "Attestation de situation fiscale (quitus)",
+        "title_bm": "Nisɔngɔ sara sɛbɛn",
+        "title_en": "Tax clearance certificate",
+        "description_fr": "Atteste que vos impôts et taxes sont à jour.",
+        "description_bm": "A bɛ a jira ko i ye i ka nisɔngɔw bɛɛ sara.",
+        "description_en": "Attests that your taxes and duties are paid up.",
+        "requirements_fr": "Votre NINA ou votre numéro d'identification fiscale.",
+        "requirements_bm": "I ka NINA walima i ka nisɔngɔ nimɔrɔ.",
+        "requirements_en": "Your NINA or your taxpayer number.",
+    },
+    {
+        "code": "calls.application",
+        "organisation": "ML-MTFP",
+        "fee_xof": 0,
+        "target_delay_days": 30,
+        "title_fr": "Candidature à un concours de la fonction publique",
+        "title_bm": "Baarakɛlaw sugandili ɲɔgɔndan na i tɔgɔ sɛbɛn",
+        "title_en": "Application to a civil service competition",
+        "description_fr": "Postulez aux recrutements publics et recevez la réponse sur votre "
+        "téléphone. L'examen des dossiers est anonyme.",
+        "description_bm": "I tɔgɔ sɛbɛn fanga ka baarakɛlaw sugandili la, jaabi bɛ na i ka "
+        "telefɔni kan. Mɔgɔ tɔgɔ tɛ ye sɛbɛnw lajɛli waati la.",
+        "description_en": "Apply to public recruitment and get the answer on your phone. "
+        "Applications are reviewed anonymously.",
+        "requirements_fr": "Vos diplômes sont vérifiés auprès de l'administration qui les a "
+        "délivrés.",
+        "requirements_bm": "I ka dipilɔmu bɛ lajɛ ka bɔ u dilaso la.",
+        "requirements_en": "Your diplomas are checked with the administration that issued them.",
+    },
+]
+
+ORGANISATIONS: list[dict[str, Any]] = [
+    {"code": "ML-MJ", "name": "Ministère de la Justice et des Droits de l'Homme",
+     "kind": "ministry"},
+    {"code": "ML-TGI-BKO-C3", "name": "Tribunal de Grande Instance de la Commune III de Bamako",
+     "kind": "court", "parent": "ML-MJ", "area": "Bamako Commune III"},
+    {"code": "ML-MATD", "name": "Ministère de l'Administration Territoriale et de la "
+     "Décentralisation", "kind": "ministry"},
+    {"code": "ML-CEC-BKO-C3", "name": "Centre principal d'état civil de la Commune III",
+     "kind": "civil_registry", "parent": "ML-MATD", "area": "Bamako Commune III"},
+    {"code": "ML-CEC-KATI", "name": "Centre principal d'état civil de Kati",
+     "kind": "civil_registry", "parent": "ML-MATD", "area": "Kati"},
+    {"code": "ML-DGI", "name": "Direction Générale des Impôts", "kind": "agency"},
+    {"code": "ML-DGI-CI-BKO-C3", "name": "Centre des Impôts de la Commune III",
+     "kind": "tax_office", "parent": "ML-DGI", "area": "Bamako Commune III"},
+    {"code": "ML-MTFP", "name": "Ministère du Travail et de la Fonction Publique",
+     "kind": "recruiting"},
+]

@@ -1,0 +1,147 @@
+"""Deterministic demo data: organisations, agents, a few hundred persons, some requests.
+
+Names are common Malian given and family names; places come from the loaded geography.
+Nothing here records or implies ethnicity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from jamana.core.geography import communes_for_select, load_geography
+from jamana.core.models import AdminArea
+from jamana.identity import actions as identity
+from jamana.identity.models import Account, DatePrecision, IdentifierKind, Organisation, Role
+from jamana.procedures import actions as procedures
+from jamana.procedures.catalogue import CATALOGUE, ORGANISATIONS
+
+DEMO_PASSWORD = "Jamana-demo-2026"
+CITIZEN_PHONE = "+22370000001"
+AGENT_PHONE = "+22370000002"
+CITIZEN_NINA = "19870312000045K"
+
+FEMALE_NAMES = [
+    "Aminata", "Fatoumata", "Mariam", "Kadiatou", "Awa", "Oumou", "Hawa", "Assitan",
+    "Rokia", "Djeneba", "Salimata", "Bintou", "Korotoumou", "Nana", "Fanta", "Aïssata",
+    "Sitan", "Mariko", "Adama", "Ramata", "Kadidia", "Safiatou", "Tenin", "Ami",
+]
+MALE_NAMES = [
+    "Moussa", "Mamadou", "Oumar", "Seydou", "Bakary", "Ibrahim", "Boubacar", "Souleymane",
+    "Modibo", "Amadou", "Drissa", "Sékou", "Lassina", "Adama", "Yacouba", "Issa", "Cheick",
+    "Aliou", "Mahamadou", "Siaka", "Fousseyni", "Abdoulaye", "Bréhima", "Karim",
+]
+FAMILY_NAMES = [
+    "Traoré", "Diarra", "Coulibaly", "Keïta", "Konaté", "Sangaré", "Touré", "Cissé",
+    "Maïga", "Diallo", "Dembélé", "Sissoko", "Kanté", "Doumbia", "Sidibé", "Bagayoko",
+    "Camara", "Kouyaté", "Samaké", "Koné", "Haïdara", "Dicko", "Sow", "Fofana", "Ballo",
+    "Kéita", "Guindo", "Togo", "Tangara", "Dao", "Diakité", "Sacko", "Mariko", "Berthé",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    citizen_phone: str
+    citizen_nina: str
+    agent_phone: str
+    password: str
+    persons: int
+
+
+def _nina(rng: random.Random, born: dt.date) -> str:
+    # Form only: the real check-letter rule is not public (see identity/nina.py).
+    digits = f"{born:%Y%m%d}" + "".join(str(rng.randrange(10)) for _ in range(6))
+    return digits + rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+
+def _area(name: str) -> AdminArea | None:
+    """A current commune by its name (demo organisations are placed by name)."""
+    return (
+        AdminArea.objects.filter(name__iexact=name, valid_to__isnull=True, level="commune")
+        .order_by("code")
+        .first()
+    )
+
+
+def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
+    """Create the demo world. Refuses to run twice on the same database."""
+    if Account.objects.filter(phone=CITIZEN_PHONE).exists():
+        return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)
+    rng = random.Random(seed)
+    load_geography()
+    communes = list(communes_for_select("ML"))
+    with transaction.atomic():
+        organisations: dict[str, Organisation] = {}
+        for spec in ORGANISATIONS:
+            area = _area(spec["area"]) if "area" in spec else None
+            organisations[spec["code"]] = identity.do_create_organisation(
+                code=spec["code"], name=spec["name"], kind=spec["kind"], area=area,
+                parent=organisations.get(spec.get("parent", "")),
+            )
+        for service in CATALOGUE:
+            fields = {k: v for k, v in service.items() if k not in ("code", "organisation")}
+            procedures.do_upsert_service(
+                code=service["code"], organisation=organisations[service["organisation"]],
+                **fields,
+            )
+
+        citizen_person = identity.do_register_person(
+            given_names="Aminata", family_name="Traoré", sex="F",
+            birth_date=dt.date(1987, 3, 12), birth_commune=_area("Bamako Commune III"),
+            father_name="Moussa Traoré", mother_name="Kadiatou Diarra",
+            phone=CITIZEN_PHONE, identifiers={IdentifierKind.NINA: CITIZEN_NINA},
+        )
+        citizen = identity.do_create_account(
+            phone=CITIZEN_PHONE, password=DEMO_PASSWORD, person=citizen_person
+        )
+        agent_person = identity.do_register_person(
+            given_names="Seydou", family_name="Coulibaly", sex="M",
+            birth_date=dt.date(1975, 1, 1), birth_date_precision=DatePrecision.YEAR,
+            identifiers={IdentifierKind.NINA: "19750101000017B"},
+        )
+        agent = identity.do_create_account(
+            phone=AGENT_PHONE, password=DEMO_PASSWORD, person=agent_person
+        )
+        for org_code, role in [
+            ("ML-CEC-BKO-C3", Role.HEAD_OF_SERVICE),
+            ("ML-CEC-BKO-C3", Role.COUNTER_AGENT),
+            ("ML-TGI-BKO-C3", Role.COURT_CLERK),
+            ("ML-TGI-BKO-C3", Role.COUNTER_AGENT),
+            ("ML-DGI-CI-BKO-C3", Role.TAX_OFFICER),
+        ]:
+            identity.do_grant_role(account=agent, organisation=organisations[org_code], role=role)
+
+        for index in range(persons):
+            sex = rng.choice("FM")
+            given = rng.choice(FEMALE_NAMES if sex == "F" else MALE_NAMES)
+            family = rng.choice(FAMILY_NAMES)
+            born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 84))
+            precision = DatePrecision.DAY
+            if born.year < 1970 and rng.random() < 0.3:  # many elders know only the year
+                precision, born = DatePrecision.ABOUT_YEAR, dt.date(born.year, 1, 1)
+            identifiers = {IdentifierKind.NINA: _nina(rng, born)} if rng.random() < 0.85 else {}
+            identity.do_register_person(
+                given_names=given, family_name=family, sex=sex, birth_date=born,
+                birth_date_precision=precision,
+                birth_commune=rng.choice(communes) if communes else None,
+                father_name=f"{rng.choice(MALE_NAMES)} {family}",
+                mother_name=f"{rng.choice(FEMALE_NAMES)} {rng.choice(FAMILY_NAMES)}",
+                phone=f"+2237{index + 1000:07d}" if rng.random() < 0.6 else "",
+                preferred_language=rng.choice(["fr", "fr", "bm", "bm", "en"]),
+                identifiers=identifiers,
+            )
+
+        # A few requests so that "Mes démarches" and the queue are not empty.
+        awaiting = procedures.check_submit_request(account=citizen, service_code="justice.b3")
+        in_review = procedures.check_submit_request(
+            account=citizen, service_code="civil.birth_extract",
+            details={"purpose": "Dossier de passeport"},
+        )
+        procedures.check_record_counter_payment(
+            agent=agent, reference=in_review.reference, receipt="Q-2026-000117"
+        )
+        del awaiting
+    return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)

@@ -1,0 +1,1 @@
+"""Trust services: pure Python, no Django (PKI, timestamps, seals, Merkle log)."""
