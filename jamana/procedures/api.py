@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
 from ninja.security import django_auth
+
+from jamana.core.errors import NotFound
 
 from jamana.core.i18n import localized
 from jamana.core.references import format_reference
 from jamana.procedures.access import access_own_request
 from jamana.procedures.queries import get_service, list_my_requests, list_services, list_timeline
-from jamana.core.errors import NotFound
 
 router = Router(tags=["procedures"])
 
@@ -79,7 +81,7 @@ def services(request: HttpRequest) -> list[ServiceOut]:
 def service(request: HttpRequest, code: str):  # noqa: ANN201
     found = get_service(code)
     if found is None:
-        return 404, {"code": "unknown_service", "message": "Unknown service"}
+        return Status(404, {"code": "unknown_service", "message": _("This service does not exist or is closed.")})
     return _service_out(found)
 
 
@@ -95,7 +97,7 @@ def my_request(request: HttpRequest, reference: str):  # noqa: ANN201
     try:
         found = access_own_request(request.auth, reference)
     except NotFound as exc:
-        return 404, {"code": exc.code, "message": exc.message}
+        return Status(404, {"code": exc.code, "message": exc.message})
     out = _request_out(found)
     out["timeline"] = [
         {"at": e.at, "from_status": e.from_status, "to_status": e.to_status, "reason": e.reason}

@@ -72,7 +72,7 @@ def new_phone(browser):
             viewport=PHONE_SCREEN,
             device_scale_factor=1,
             locale="fr-ML",
-            is_mobile=True,
+            is_mobile=False,
             has_touch=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
@@ -236,7 +236,9 @@ def test_agent_takes_payment_and_grants_then_citizen_sees_it(
         "spans => spans.map(s => s.className)"
     )
     assert statuses and all("status-awaiting_payment" in s for s in statuses)
-    case_link.click()
+    agent_page.screenshot(path="/tmp/shots/queue.png", full_page=True)
+    print("DBG", agent_page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"), case_link.bounding_box(), agent_page.locator("main").bounding_box(), agent_page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect(); const e = document.elementFromPoint(r.x + r.width/2, r.y + r.height/2); return e && e.outerHTML.slice(0,120); }", f"main a.ref[href='/agent/requests/{reference}/']"))
+    case_link.click(timeout=2000)
     agent_page.wait_for_url(f"{base}/agent/requests/{reference}/")
     assert _status_class(agent_page) == "status-awaiting_payment"
 
