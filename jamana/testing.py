@@ -10,7 +10,7 @@ from jamana.notify.models import OutboundMessage
 from jamana.procedures import actions as procedures
 from jamana.procedures.models import Service
 
-PASSWORD = "Correct-Horse-42"
+PASSWORD = "Correct-Horse-42"  # noqa: S105 (test persona)
 
 
 def make_organisation(*, code: str = "ML-TEST-CEC", name: str = "Centre d'état civil test",

@@ -21,6 +21,9 @@ class AuditEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_ref"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_ref}"
+
 
 class AccessEvent(models.Model):
     """Someone other than the person read that person's data: who, for whom, what, when, why."""
@@ -39,3 +42,6 @@ class AccessEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_ref} read by {self.actor_id}"

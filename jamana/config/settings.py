@@ -26,7 +26,7 @@ JAMANA_ENV = env_choice("JAMANA_ENV", "dev", {"dev", "test", "production"})
 PRODUCTION = JAMANA_ENV == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"  # noqa: S105 (dev only; refused in production)
 SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfiguredEnv("SECRET_KEY must be set to a long random value in production")

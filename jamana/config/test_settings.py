@@ -4,10 +4,10 @@ import os
 
 os.environ.setdefault("JAMANA_ENV", "test")
 
-from jamana.config.settings import *  # noqa: E402, F403
+from jamana.config.settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Argon2 is deliberately slow; the tests exercise our code, not the hash function.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_DEV_INBOX = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -164,6 +164,9 @@ class LoginThrottle(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures} failure(s)"
+
 
 class CodePurpose(models.TextChoices):
     LOGIN = "login", _("Sign-in")
@@ -184,6 +187,9 @@ class OneTimeCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for account {self.account_id}"
 
 
 class OrganisationKind(models.TextChoices):

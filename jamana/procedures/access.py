@@ -3,7 +3,8 @@ like a missing one, so that references cannot be probed."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_access
 from jamana.core.errors import NotFound

@@ -94,9 +94,9 @@ def _tell_applicant(request: ServiceRequest, to_status: str) -> None:
         elif to_status == S.ISSUED:
             text = gettext("Jamana: your request %(ref)s has been granted.") % {"ref": ref}
         else:
-            text = gettext("Jamana: your request %(ref)s has been refused. See the reason online.") % {
-                "ref": ref
-            }
+            text = gettext(
+                "Jamana: your request %(ref)s has been refused. See the reason online."
+            ) % {"ref": ref}
     queue_sms(to=account.phone, body=text, language=account.language)
 
 

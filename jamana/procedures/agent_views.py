@@ -75,7 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_or_404(request: HttpRequest, reference: str):  # noqa: ANN202
+def _case_or_404(request: HttpRequest, reference: str):
     try:
         return access_request_for_agent(request.user, reference)
     except (NotFound, PermissionDenied) as exc:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
 from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from jamana.core.errors import NotFound
-
 from jamana.core.i18n import localized
 from jamana.core.references import format_reference
 from jamana.procedures.access import access_own_request
@@ -55,7 +54,7 @@ class ErrorOut(Schema):
     message: str
 
 
-def _service_out(service) -> ServiceOut:  # noqa: ANN001
+def _service_out(service) -> ServiceOut:
     return ServiceOut(
         code=service.code, title=localized(service, "title"),
         description=localized(service, "description"),
@@ -64,7 +63,7 @@ def _service_out(service) -> ServiceOut:  # noqa: ANN001
     )
 
 
-def _request_out(req) -> dict:  # noqa: ANN001
+def _request_out(req) -> dict:
     return {
         "reference": format_reference(req.reference), "service": req.service.code,
         "status": req.status, "fee_xof": req.fee_xof, "created_at": req.created_at,
@@ -78,10 +77,11 @@ def services(request: HttpRequest) -> list[ServiceOut]:
 
 
 @router.get("/services/{code}", response={200: ServiceOut, 404: ErrorOut})
-def service(request: HttpRequest, code: str):  # noqa: ANN201
+def service(request: HttpRequest, code: str):
     found = get_service(code)
     if found is None:
-        return Status(404, {"code": "unknown_service", "message": _("This service does not exist or is closed.")})
+        message = _("This service does not exist or is closed.")
+        return Status(404, {"code": "unknown_service", "message": message})
     return _service_out(found)
 
 
@@ -91,9 +91,11 @@ def my_requests(request: HttpRequest) -> list[dict]:
 
 
 @router.get(
-    "/me/requests/{reference}", response={200: RequestDetailOut, 404: ErrorOut}, auth=django_auth
+    "/me/requests/{reference}",
+    response={200: RequestDetailOut, 404: ErrorOut},
+    auth=django_auth,
 )
-def my_request(request: HttpRequest, reference: str):  # noqa: ANN201
+def my_request(request: HttpRequest, reference: str):
     try:
         found = access_own_request(request.auth, reference)
     except NotFound as exc:

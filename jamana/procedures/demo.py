@@ -19,7 +19,7 @@ from jamana.identity.models import Account, DatePrecision, IdentifierKind, Organ
 from jamana.procedures import actions as procedures
 from jamana.procedures.catalogue import CATALOGUE, ORGANISATIONS
 
-DEMO_PASSWORD = "Jamana-demo-2026"
+DEMO_PASSWORD = "Jamana-demo-2026"  # noqa: S105 (printed demo login)
 CITIZEN_PHONE = "+22370000001"
 AGENT_PHONE = "+22370000002"
 CITIZEN_NINA = "19870312000045K"
@@ -70,7 +70,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
     """Create the demo world. Refuses to run twice on the same database."""
     if Account.objects.filter(phone=CITIZEN_PHONE).exists():
         return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (deterministic demo data, not security)
     load_geography()
     communes = list(communes_for_select("ML"))
     with transaction.atomic():

@@ -55,7 +55,7 @@ def new_request(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "procedures/new_request.html", {"service": service, "form": form})
 
 
-def _own_or_404(request: HttpRequest, reference: str):  # noqa: ANN202
+def _own_or_404(request: HttpRequest, reference: str):
     try:
         return access_own_request(request.user, reference)
     except NotFound as exc:

@@ -24,7 +24,9 @@ BEFORE = dt.date(1987, 6, 1)
 AFTER = dt.date(2025, 1, 1)
 
 # What the data files really hold (see data/geography/SOURCES.md for the gaps).
-ML_CURRENT_CERCLES = 41
+ML_CURRENT_CERCLES = 116  # of 159 in the 2023 law (see SOURCES.md)
+# Current communes whose 2023 cercle is sourced; the others sit in their region.
+ML_COMMUNES_IN_A_CERCLE = 134
 ML_FORMER_CERCLES = 49
 ML_COMMUNES = 703  # 697 communes in cercles + the 6 communes of Bamako
 
@@ -204,6 +206,32 @@ def test_commune_with_a_known_cercle(geo: int) -> None:
     garalo = find_area("ML-15-030110")
     assert garalo is not None and garalo.name == "Garalo"
     assert [a.code for a in garalo.ancestors()] == ["ML-15-GARALO", "ML-15"]
+
+
+@pytest.mark.django_db
+def test_communes_re_parented_from_cercle_articles(geo: int) -> None:
+    # Wikipédia (fr) « Cercle de Koro » (code 1902) and « Cercle de Siby » (code 0207)
+    # list their communes.
+    bondo = find_area("ML-19-050503")
+    assert bondo is not None and bondo.name == "Bondo"
+    assert [a.code for a in bondo.ancestors()] == ["ML-19-KORO", "ML-19"]
+    siby = find_area("ML-02-020433")
+    assert siby is not None and siby.name == "Siby"
+    assert [a.code for a in siby.ancestors()] == ["ML-02-SIBY", "ML-02"]
+    # Borondougou (former Mopti cercle) is not in the 2023 list of the cercle of Mopti:
+    # left in its region.
+    borondougou = find_area("ML-05-050602")
+    assert borondougou is not None and borondougou.parent is not None
+    assert borondougou.parent.code == "ML-05"
+
+
+@pytest.mark.django_db
+def test_current_commune_parent_counts(geo: int) -> None:
+    current = valid_on(AFTER).filter(country="ML", level="commune").exclude(parent__code="ML-00")
+    assert current.count() == ML_COMMUNES - 6
+    assert current.filter(parent__level="cercle").count() == ML_COMMUNES_IN_A_CERCLE
+    at_region_level = current.filter(parent__level="region").count()
+    assert at_region_level == ML_COMMUNES - 6 - ML_COMMUNES_IN_A_CERCLE
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ class _FormAudit(HTMLParser):
         self.scripts = 0
         self.lang = ""
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "html":
             self.lang = a.get("lang", "")

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     clean.update(env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (fixed argv: our own manage.py)
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
         text=True, timeout=120, check=False,
     )

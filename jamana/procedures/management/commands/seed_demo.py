@@ -18,7 +18,8 @@ class Command(BaseCommand):
         logins = seed_demo(seed=seed, persons=persons)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
-            f"  Citizen: {logins.citizen_phone} (or NINA {logins.citizen_nina}) / {logins.password}\n"
+            f"  Citizen: {logins.citizen_phone} (or NINA {logins.citizen_nina})"
+            f" / {logins.password}\n"
             f"  Agent:   {logins.agent_phone} / {logins.password}\n"
             "  SMS codes appear in the console and at http://127.0.0.1:8000/dev/sms/"
         )
