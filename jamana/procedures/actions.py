@@ -35,7 +35,7 @@ class InvalidTransition(JamanaError):
 
 def _locked(reference: str) -> ServiceRequest:
     found = (
-        ServiceRequest.objects.select_for_update()
+        ServiceRequest.objects.select_for_update(of=("self",))
         .select_related("service", "organisation", "area", "submitted_by")
         .filter(reference=reference)
         .first()

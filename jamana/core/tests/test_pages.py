@@ -58,6 +58,7 @@ def test_first_page_with_its_assets_is_under_100_kb(client, demo):
     for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.content.decode()):
         response = client.get(asset)
         assert response.status_code == 200
+        assert "max-age" in response["Cache-Control"]
         total += len(b"".join(response.streaming_content))
     assert total < 100_000, total
 
