@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -17,7 +18,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     account too so that SMS reach the person in the language they chose."""
     response = django_set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+    if request.user.is_authenticated and translation.check_for_language(language):
         do_set_language(request.user, language)
     return response
 

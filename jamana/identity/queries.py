@@ -25,11 +25,13 @@ def is_agent(account: Account) -> bool:
 
 
 def agent_organisations(account: Account, permission: str) -> list[Organisation]:
-    return [
-        agent.organisation
+    """Organisations where one of the account's roles grants ``permission``, each once."""
+    found = {
+        agent.organisation_id: agent.organisation
         for agent in list_agent_roles(account)
         if permission in ROLE_PERMISSIONS.get(agent.role, frozenset())
-    ]
+    }
+    return list(found.values())
 
 
 def has_permission(

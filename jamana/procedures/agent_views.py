@@ -119,14 +119,16 @@ ACTIONS: dict[str, Callable[[HttpRequest, str], None]] = {
 def act_on_request(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404()
-    case = _case_or_404(request, reference)
+    # The action checks permissions itself and writes its own audit event; the page the agent
+    # is sent back to records the access.
     try:
-        ACTIONS[action](request, case.reference)
+        reference = parse_typed_reference(reference)
+        ACTIONS[action](request, reference)
     except JamanaError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))
-    return redirect("agent:request_detail", reference=case.reference)
+    return redirect("agent:request_detail", reference=reference)
 
 
 @agent_required

@@ -57,7 +57,7 @@ def test_opening_a_case_is_recorded_and_shown_to_the_citizen(client, agent, citi
 
     client.force_login(citizen, backend=BACKEND)
     mine = client.get(reverse("identity:who_accessed")).content.decode()
-    assert submitted.reference in mine
+    assert format_reference(submitted.reference) in mine
     assert "Centre d&#x27;état civil test" in mine or "Centre d'état civil test" in mine
 
 
@@ -141,3 +141,19 @@ def test_jurisdiction_limits_an_agent(citizen, organisation, service):
         actions.check_record_counter_payment(
             agent=limited, reference=request.reference, receipt="R-3"
         )
+
+
+def test_working_on_a_case_is_one_consultation_not_many(client, agent, submitted):
+    client.force_login(agent, backend=BACKEND)
+    url = reverse("agent:request_detail", args=[submitted.reference])
+    client.get(url)
+    client.post(reverse("agent:act_on_request", args=[submitted.reference, "pay"]),
+                {"receipt": "Q-7"}, follow=True)
+    client.get(url)
+    assert AccessEvent.objects.count() == 1
+
+
+def test_queue_names_each_organisation_once(client, agent, submitted, organisation):
+    client.force_login(agent, backend=BACKEND)
+    page = client.get(reverse("agent:queue")).content.decode()
+    assert page.count(organisation.name.replace("'", "&#x27;")) == 1
