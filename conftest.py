@@ -32,8 +32,12 @@ def citizen(db):
 @pytest.fixture
 def other_citizen(db):
     return make_citizen(
-        phone="+22376000002", nina="19900101000002B", given_names="Oumar",
-        family_name="Diarra", sex="M", birth_date=dt.date(1990, 1, 1),
+        phone="+22376000002",
+        nina="19900101000002B",
+        given_names="Oumar",
+        family_name="Diarra",
+        sex="M",
+        birth_date=dt.date(1990, 1, 1),
     )
 
 

@@ -13,27 +13,52 @@ from jamana.procedures.models import Service
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (test persona)
 
 
-def make_organisation(*, code: str = "ML-TEST-CEC", name: str = "Centre d'état civil test",
-                      kind: str = "civil_registry") -> Organisation:
+def make_organisation(
+    *,
+    code: str = "ML-TEST-CEC",
+    name: str = "Centre d'état civil test",
+    kind: str = "civil_registry",
+) -> Organisation:
     return identity.do_create_organisation(code=code, name=name, kind=kind)
 
 
-def make_service(*, organisation: Organisation, code: str = "test.extract",
-                 fee_xof: int = 500, target_delay_days: int = 2) -> Service:
+def make_service(
+    *,
+    organisation: Organisation,
+    code: str = "test.extract",
+    fee_xof: int = 500,
+    target_delay_days: int = 2,
+) -> Service:
     return procedures.do_upsert_service(
-        code=code, organisation=organisation, fee_xof=fee_xof,
+        code=code,
+        organisation=organisation,
+        fee_xof=fee_xof,
         target_delay_days=target_delay_days,
-        title_fr="Extrait de test", title_bm="Sɛbɛn kopi", title_en="Test extract",
-        description_fr="Description", description_bm="Ɲɛfɔli", description_en="Description",
+        title_fr="Extrait de test",
+        title_bm="Sɛbɛn kopi",
+        title_en="Test extract",
+        description_fr="Description",
+        description_bm="Ɲɛfɔli",
+        description_en="Description",
     )
 
 
-def make_citizen(*, phone: str = "+22376000001", nina: str = "19870312000045K",
-                 given_names: str = "Aminata", family_name: str = "Traoré", sex: str = "F",
-                 birth_date: dt.date = dt.date(1987, 3, 12), language: str = "fr",
-                 password: str = PASSWORD) -> Account:
+def make_citizen(
+    *,
+    phone: str = "+22376000001",
+    nina: str = "19870312000045K",
+    given_names: str = "Aminata",
+    family_name: str = "Traoré",
+    sex: str = "F",
+    birth_date: dt.date = dt.date(1987, 3, 12),
+    language: str = "fr",
+    password: str = PASSWORD,
+) -> Account:
     person = identity.do_register_person(
-        given_names=given_names, family_name=family_name, sex=sex, birth_date=birth_date,
+        given_names=given_names,
+        family_name=family_name,
+        sex=sex,
+        birth_date=birth_date,
         identifiers={IdentifierKind.NINA: nina} if nina else None,
     )
     return identity.do_create_account(
@@ -41,11 +66,20 @@ def make_citizen(*, phone: str = "+22376000001", nina: str = "19870312000045K",
     )
 
 
-def make_agent(*, organisation: Organisation, role: str = Role.HEAD_OF_SERVICE,
-               phone: str = "+22376000005", nina: str = "19750101000017B",
-               extra_roles: tuple[str, ...] = (Role.COUNTER_AGENT,)) -> Account:
+def make_agent(
+    *,
+    organisation: Organisation,
+    role: str = Role.HEAD_OF_SERVICE,
+    phone: str = "+22376000005",
+    nina: str = "19750101000017B",
+    extra_roles: tuple[str, ...] = (Role.COUNTER_AGENT,),
+) -> Account:
     account = make_citizen(
-        phone=phone, nina=nina, given_names="Seydou", family_name="Coulibaly", sex="M",
+        phone=phone,
+        nina=nina,
+        given_names="Seydou",
+        family_name="Coulibaly",
+        sex="M",
         birth_date=dt.date(1975, 1, 1),
     )
     for each in (role, *extra_roles):
@@ -57,8 +91,11 @@ def last_sms_code(phone: str) -> str:
     """The 6-digit code in the latest SMS to ``phone`` (the console gateway keeps bodies
     in the outbox in tests, as the dev inbox does)."""
     body = OutboundMessage.objects.filter(recipient=phone).order_by("-pk").first().body
-    return next(word.rstrip(".") for word in body.split() if word.rstrip(".").isdigit()
-                and len(word.rstrip(".")) == 6)
+    return next(
+        word.rstrip(".")
+        for word in body.split()
+        if word.rstrip(".").isdigit() and len(word.rstrip(".")) == 6
+    )
 
 
 def send_login_code(account: Account) -> str:

@@ -49,8 +49,12 @@ def record_access(
     # Reloading a case page while working on it is one consultation, not many: the same
     # reader, object and purpose within a few minutes is recorded once.
     recent = AccessEvent.objects.filter(
-        person=person, actor=actor, object_type=object_type, object_ref=object_ref,
-        purpose=purpose, at__gte=now - ACCESS_DEDUP_WINDOW,
+        person=person,
+        actor=actor,
+        object_type=object_type,
+        object_ref=object_ref,
+        purpose=purpose,
+        at__gte=now - ACCESS_DEDUP_WINDOW,
     ).first()
     if recent is not None:
         return recent

@@ -3,7 +3,9 @@ from ninja import NinjaAPI
 from jamana.procedures.api import router as procedures_router
 
 api = NinjaAPI(
-    title="Jamana API", version="1", urls_namespace="api-v1",
+    title="Jamana API",
+    version="1",
+    urls_namespace="api-v1",
     description="Public API of Jamana. Errors carry a stable `code`; never parse `message`.",
 )
 api.add_router("/", procedures_router)

@@ -84,7 +84,9 @@ def do_register_person(
         for kind, value in (identifiers or {}).items():
             _add_identifier(person, kind, value)
         record_event(
-            action="person.registered", object_type="person", object_ref=str(person.pk),
+            action="person.registered",
+            object_type="person",
+            object_ref=str(person.pk),
             actor=actor,
         )
     return person
@@ -108,7 +110,11 @@ def _add_identifier(person: Person, kind: str, value: str) -> PersonIdentifier:
 
 
 def do_create_account(
-    *, phone: str, password: str, person: Person | None = None, language: str = "fr",
+    *,
+    phone: str,
+    password: str,
+    person: Person | None = None,
+    language: str = "fr",
     display_name: str = "",
 ) -> Account:
     try:
@@ -122,7 +128,10 @@ def do_create_account(
                 _("An account already uses this number. Reset its password if it is yours."),
             )
         account = Account.objects.create_user(
-            phone=phone, password=password, person=person, language=language,
+            phone=phone,
+            password=password,
+            person=person,
+            language=language,
             display_name=display_name or (person.full_name if person else ""),
         )
         record_event(action="account.created", object_type="account", object_ref=str(account.pk))
@@ -161,12 +170,13 @@ def check_sign_up(
                 )
         else:
             person = do_register_person(
-                given_names=given_names, family_name=family_name, sex=sex,
-                birth_date=birth_date, preferred_language=language,
+                given_names=given_names,
+                family_name=family_name,
+                sex=sex,
+                birth_date=birth_date,
+                preferred_language=language,
             )
-        return do_create_account(
-            phone=phone, password=password, person=person, language=language
-        )
+        return do_create_account(phone=phone, password=password, person=person, language=language)
 
 
 def _person_by_nina(nina: str) -> Person:
@@ -263,9 +273,7 @@ def _identifier_problem(identifier: str) -> SignInError | None:
         except InvalidPhoneNumber:
             return SignInError("invalid_phone", _("This phone number is not valid."))
         return None
-    return SignInError(
-        "invalid_identifier", _("Enter your phone number or your NINA.")
-    )
+    return SignInError("invalid_identifier", _("Enter your phone number or your NINA."))
 
 
 def check_password_step(identifier: str, password: str) -> Account:
@@ -279,9 +287,7 @@ def check_password_step(identifier: str, password: str) -> Account:
     if account is None or not account.check_password(password):
         _record_failure(key)
         _check_not_locked(key)
-        raise SignInError(
-            "invalid_credentials", _("Wrong phone number/NINA or password.")
-        )
+        raise SignInError("invalid_credentials", _("Wrong phone number/NINA or password."))
     _clear_failures(key)
     return account
 
@@ -310,10 +316,13 @@ def do_send_code(account: Account, purpose: str) -> OneTimeCode:
                 text = gettext("Jamana: your sign-in code is %(code)s. Never share it.")
             else:
                 text = gettext("Jamana: your password reset code is %(code)s. Never share it.")
-        queue_sms(to=account.phone, body=text % {"code": code}, language=account.language,
-                  sensitive=True)
+        queue_sms(
+            to=account.phone, body=text % {"code": code}, language=account.language, sensitive=True
+        )
         record_event(
-            action=f"otp.sent.{purpose}", object_type="account", object_ref=str(account.pk),
+            action=f"otp.sent.{purpose}",
+            object_type="account",
+            object_ref=str(account.pk),
             actor=account,
         )
     return otp
@@ -349,8 +358,10 @@ def check_code(account: Account, purpose: str, code: str) -> None:
             otp.used_at = timezone.now()
             otp.save(update_fields=["used_at"])
             record_event(
-                action=f"otp.accepted.{purpose}", object_type="account",
-                object_ref=str(account.pk), actor=account,
+                action=f"otp.accepted.{purpose}",
+                object_type="account",
+                object_ref=str(account.pk),
+                actor=account,
             )
             failed = False
     if failed:
@@ -387,7 +398,9 @@ def check_password_reset(account: Account, code: str, new_password: str) -> None
         account.save(update_fields=["password"])
         _clear_failures(_throttle_key(normalize_identifier(account.phone)))
         record_event(
-            action="account.password_reset", object_type="account", object_ref=str(account.pk),
+            action="account.password_reset",
+            object_type="account",
+            object_ref=str(account.pk),
             actor=account,
         )
 
@@ -396,30 +409,43 @@ def check_password_reset(account: Account, code: str, new_password: str) -> None
 
 
 def do_create_organisation(
-    *, code: str, name: str, kind: str, country: str = "ML", area: AdminArea | None = None,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    country: str = "ML",
+    area: AdminArea | None = None,
     parent: Organisation | None = None,
 ) -> Organisation:
     with transaction.atomic():
         organisation = Organisation.objects.create(
             code=code, name=name, kind=kind, country=country, area=area, parent=parent
         )
-        record_event(
-            action="organisation.created", object_type="organisation", object_ref=code
-        )
+        record_event(action="organisation.created", object_type="organisation", object_ref=code)
     return organisation
 
 
 def do_grant_role(
-    *, account: Account, organisation: Organisation, role: str,
-    jurisdiction: AdminArea | None = None, granted_by: Account | None = None,
+    *,
+    account: Account,
+    organisation: Organisation,
+    role: str,
+    jurisdiction: AdminArea | None = None,
+    granted_by: Account | None = None,
 ) -> Agent:
     with transaction.atomic():
         agent, _created = Agent.objects.update_or_create(
-            account=account, organisation=organisation, role=role,
+            account=account,
+            organisation=organisation,
+            role=role,
             defaults={"jurisdiction": jurisdiction, "is_active": True},
         )
         record_event(
-            action="agent.role_granted", object_type="account", object_ref=str(account.pk),
-            actor=granted_by, organisation=organisation, detail={"role": role},
+            action="agent.role_granted",
+            object_type="account",
+            object_ref=str(account.pk),
+            actor=granted_by,
+            organisation=organisation,
+            detail={"role": role},
         )
     return agent

@@ -8,7 +8,8 @@ from jamana.identity.models import Sex
 
 class SignInForm(forms.Form):
     identifier = forms.CharField(
-        label=_("Phone number or NINA"), max_length=32,
+        label=_("Phone number or NINA"),
+        max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text"}),
     )
     password = forms.CharField(
@@ -18,7 +19,9 @@ class SignInForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label=_("Code received by SMS"), regex=r"^\s*\d{6}\s*$", max_length=8,
+        label=_("Code received by SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=8,
         error_messages={"invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}
@@ -38,11 +41,14 @@ class ResetForm(CodeForm):
 
 class SignUpForm(forms.Form):
     phone = forms.CharField(
-        label=_("Phone number"), max_length=20,
+        label=_("Phone number"),
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     nina = forms.CharField(
-        label=_("NINA (if you have one)"), max_length=20, required=False,
+        label=_("NINA (if you have one)"),
+        max_length=20,
+        required=False,
     )
     given_names = forms.CharField(label=_("Given names"), max_length=150, required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
@@ -64,6 +70,7 @@ class SignUpForm(forms.Form):
 class PersonLookupForm(forms.Form):
     nina = forms.CharField(label=_("NINA"), max_length=20)
     purpose = forms.CharField(
-        label=_("Why are you opening this record?"), max_length=200,
+        label=_("Why are you opening this record?"),
+        max_length=200,
         help_text=_("The person will see this reason."),
     )

@@ -51,9 +51,7 @@ def require_permission(
     account: Account, permission: str, organisation: Organisation, area: AdminArea | None = None
 ) -> None:
     if not has_permission(account, permission, organisation, area):
-        raise PermissionDenied(
-            "permission_denied", _("Your role does not allow this action here.")
-        )
+        raise PermissionDenied("permission_denied", _("Your role does not allow this action here."))
 
 
 def get_person_for_agent(
@@ -69,8 +67,12 @@ def get_person_for_agent(
     if person is None:
         raise NotFound("person_not_found", _("No such person."))
     record_access(
-        person=person, actor=account, organisation=organisation, object_type="person",
-        object_ref=str(person.pk), purpose=purpose,
+        person=person,
+        actor=account,
+        organisation=organisation,
+        object_type="person",
+        object_ref=str(person.pk),
+        purpose=purpose,
     )
     return person
 

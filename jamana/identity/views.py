@@ -91,9 +91,13 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             account = actions.check_sign_up(
-                phone=data["phone"], password=data["password"], nina=data["nina"],
-                given_names=data["given_names"], family_name=data["family_name"],
-                sex=data["sex"], birth_date=data["birth_date"],
+                phone=data["phone"],
+                password=data["password"],
+                nina=data["nina"],
+                given_names=data["given_names"],
+                family_name=data["family_name"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
                 language=getattr(request, "LANGUAGE_CODE", "fr"),
             )
             actions.do_send_code(account, CodePurpose.LOGIN)

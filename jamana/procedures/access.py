@@ -36,8 +36,13 @@ def parse_typed_reference(text: str) -> str:
 def _by_reference(reference: str) -> ServiceRequest | None:
     return (
         ServiceRequest.objects.select_related(
-            "service", "service__organisation", "organisation", "applicant", "submitted_by",
-            "assigned_to", "area",
+            "service",
+            "service__organisation",
+            "organisation",
+            "applicant",
+            "submitted_by",
+            "assigned_to",
+            "area",
         )
         .filter(reference=reference)
         .first()
@@ -63,8 +68,11 @@ def access_request_for_agent(account: Account, typed_reference: str) -> ServiceR
         raise NotFound("request_not_found", _("No request with this reference."))
     require_permission(account, VIEW_REQUEST, request.organisation, request.area)
     record_access(
-        person=request.applicant, actor=account, organisation=request.organisation,
-        object_type="request", object_ref=request.reference,
+        person=request.applicant,
+        actor=account,
+        organisation=request.organisation,
+        object_type="request",
+        object_ref=request.reference,
         purpose=gettext("Processing request %(ref)s") % {"ref": format_reference(reference)},
     )
     return request

@@ -70,12 +70,20 @@ def _move(
         request.closed_at = now
     request.save()
     event = RequestEvent.objects.create(
-        request=request, at=now, from_status=from_status, to_status=to_status, actor=actor,
-        organisation=organisation, reason=reason,
+        request=request,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        organisation=organisation,
+        reason=reason,
     )
     record_event(
-        action="request.transition", object_type="request", object_ref=request.reference,
-        actor=actor, organisation=organisation,
+        action="request.transition",
+        object_type="request",
+        object_ref=request.reference,
+        actor=actor,
+        organisation=organisation,
         detail={"from": from_status, "to": to_status, "reason": reason},
     )
     if to_status in (S.AWAITING_PAYMENT, S.ISSUED, S.REFUSED):
@@ -89,7 +97,8 @@ def _tell_applicant(request: ServiceRequest, to_status: str) -> None:
         ref = format_reference(request.reference)
         if to_status == S.AWAITING_PAYMENT:
             text = gettext("Jamana: request %(ref)s received. Amount to pay: %(fee)s FCFA.") % {
-                "ref": ref, "fee": request.fee_xof,
+                "ref": ref,
+                "fee": request.fee_xof,
             }
         elif to_status == S.ISSUED:
             text = gettext("Jamana: your request %(ref)s has been granted.") % {"ref": ref}
@@ -101,16 +110,19 @@ def _tell_applicant(request: ServiceRequest, to_status: str) -> None:
 
 
 def _get_service(code: str) -> Service:
-    service = Service.objects.select_related("organisation").filter(
-        code=code, is_active=True
-    ).first()
+    service = (
+        Service.objects.select_related("organisation").filter(code=code, is_active=True).first()
+    )
     if service is None:
         raise NotFound("unknown_service", _("This service does not exist or is closed."))
     return service
 
 
 def do_create_draft(
-    *, account: Account, service_code: str, applicant: Person | None = None,
+    *,
+    account: Account,
+    service_code: str,
+    applicant: Person | None = None,
     details: dict[str, Any] | None = None,
 ) -> ServiceRequest:
     applicant = applicant or account.person
@@ -125,17 +137,24 @@ def do_create_draft(
         try:
             with transaction.atomic():
                 request = ServiceRequest.objects.create(
-                    reference=new_reference(), service=service, applicant=applicant,
-                    submitted_by=account, organisation=service.organisation,
-                    area=applicant.birth_commune, fee_xof=service.fee_xof,
-                    details=details or {}, created_at=now,
+                    reference=new_reference(),
+                    service=service,
+                    applicant=applicant,
+                    submitted_by=account,
+                    organisation=service.organisation,
+                    area=applicant.birth_commune,
+                    fee_xof=service.fee_xof,
+                    details=details or {},
+                    created_at=now,
                 )
                 RequestEvent.objects.create(
                     request=request, at=now, from_status="", to_status=S.DRAFT, actor=account
                 )
                 record_event(
-                    action="request.created", object_type="request",
-                    object_ref=request.reference, actor=account,
+                    action="request.created",
+                    object_type="request",
+                    object_ref=request.reference,
+                    actor=account,
                 )
             return request
         except IntegrityError:
@@ -193,7 +212,10 @@ def check_record_counter_payment(*, agent: Account, reference: str, receipt: str
         request = _locked(reference)
         require_permission(agent, RECORD_COUNTER_PAYMENT, request.organisation, request.area)
         _move(
-            request, S.IN_REVIEW, actor=agent, organisation=request.organisation,
+            request,
+            S.IN_REVIEW,
+            actor=agent,
+            organisation=request.organisation,
             reason=gettext("Paid at the counter, receipt %(receipt)s") % {"receipt": receipt},
         )
 
@@ -203,20 +225,19 @@ def check_take_request(*, agent: Account, reference: str) -> None:
         request = _locked(reference)
         require_permission(agent, TAKE_REQUEST, request.organisation, request.area)
         if request.status != S.IN_REVIEW:
-            raise InvalidTransition(
-                "not_in_review", _("Only a request in review can be taken.")
-            )
+            raise InvalidTransition("not_in_review", _("Only a request in review can be taken."))
         request.assigned_to = agent
         request.save(update_fields=["assigned_to"])
         record_event(
-            action="request.assigned", object_type="request", object_ref=reference,
-            actor=agent, organisation=request.organisation,
+            action="request.assigned",
+            object_type="request",
+            object_ref=reference,
+            actor=agent,
+            organisation=request.organisation,
         )
 
 
-def check_decide_request(
-    *, agent: Account, reference: str, grant: bool, reason: str = ""
-) -> None:
+def check_decide_request(*, agent: Account, reference: str, grant: bool, reason: str = "") -> None:
     reason = reason.strip()
     if not grant and not reason:
         raise JamanaError("reason_required", _("A refusal must give its reason."))
@@ -224,8 +245,11 @@ def check_decide_request(
         request = _locked(reference)
         require_permission(agent, DECIDE_REQUEST, request.organisation, request.area)
         _move(
-            request, S.ISSUED if grant else S.REFUSED, actor=agent,
-            organisation=request.organisation, reason=reason,
+            request,
+            S.ISSUED if grant else S.REFUSED,
+            actor=agent,
+            organisation=request.organisation,
+            reason=reason,
         )
 
 
@@ -246,6 +270,7 @@ def do_upsert_service(*, code: str, organisation: Organisation, **fields: Any) -
         )
         record_event(
             action="service.created" if created else "service.updated",
-            object_type="service", object_ref=code,
+            object_type="service",
+            object_ref=code,
         )
     return service

@@ -8,11 +8,13 @@ urlpatterns = [
     path("persons/", agent_views.person_lookup, name="person_lookup"),
     path("requests/<str:reference>/", agent_views.request_detail, name="request_detail"),
     path(
-        "requests/<str:reference>/applicant/", agent_views.applicant_record,
+        "requests/<str:reference>/applicant/",
+        agent_views.applicant_record,
         name="applicant_record",
     ),
     path(
-        "requests/<str:reference>/<str:action>/", agent_views.act_on_request,
+        "requests/<str:reference>/<str:action>/",
+        agent_views.act_on_request,
         name="act_on_request",
     ),
 ]

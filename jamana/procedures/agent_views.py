@@ -47,9 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     organisations = agent_organisations(request.user, VIEW_REQUEST)
     form = QueueFilterForm(request.GET or None)
     services = list_services().filter(organisation__in=organisations)
-    form.fields["service"].choices = [("", _("All"))] + [
-        (s.code, str(s.code)) for s in services
-    ]
+    form.fields["service"].choices = [("", _("All"))] + [(s.code, str(s.code)) for s in services]
     filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
@@ -139,16 +137,17 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and organisations:
         try:
             person = find_person_by_nina_for_agent(
-                account=request.user, organisation=organisations[0],
-                nina=form.cleaned_data["nina"], purpose=form.cleaned_data["purpose"],
+                account=request.user,
+                organisation=organisations[0],
+                nina=form.cleaned_data["nina"],
+                purpose=form.cleaned_data["purpose"],
             )
         except JamanaError as exc:
             form.add_error("nina", exc.message)
     return render(
         request,
         "procedures/agent_person.html",
-        {"form": form, "person": person,
-         "identifiers": list_identifiers(person) if person else []},
+        {"form": form, "person": person, "identifiers": list_identifiers(person) if person else []},
     )
 
 
@@ -157,10 +156,13 @@ def applicant_record(request: HttpRequest, reference: str) -> HttpResponse:
     """The applicant's record, opened from a case: the case is the recorded purpose."""
     case = _case_or_404(request, reference)
     person = get_person_for_agent(
-        account=request.user, organisation=case.organisation, person_id=case.applicant_id,
+        account=request.user,
+        organisation=case.organisation,
+        person_id=case.applicant_id,
         purpose=_("Processing request %(ref)s") % {"ref": case.reference},
     )
     return render(
-        request, "procedures/agent_person.html",
+        request,
+        "procedures/agent_person.html",
         {"form": None, "person": person, "identifiers": list_identifiers(person), "req": case},
     )

@@ -56,18 +56,25 @@ class ErrorOut(Schema):
 
 def _service_out(service) -> ServiceOut:
     return ServiceOut(
-        code=service.code, title=localized(service, "title"),
+        code=service.code,
+        title=localized(service, "title"),
         description=localized(service, "description"),
-        requirements=localized(service, "requirements"), fee_xof=service.fee_xof,
-        target_delay_days=service.target_delay_days, organisation=service.organisation.name,
+        requirements=localized(service, "requirements"),
+        fee_xof=service.fee_xof,
+        target_delay_days=service.target_delay_days,
+        organisation=service.organisation.name,
     )
 
 
 def _request_out(req) -> dict:
     return {
-        "reference": format_reference(req.reference), "service": req.service.code,
-        "status": req.status, "fee_xof": req.fee_xof, "created_at": req.created_at,
-        "submitted_at": req.submitted_at, "due_at": req.due_at,
+        "reference": format_reference(req.reference),
+        "service": req.service.code,
+        "status": req.status,
+        "fee_xof": req.fee_xof,
+        "created_at": req.created_at,
+        "submitted_at": req.submitted_at,
+        "due_at": req.due_at,
     }
 
 

@@ -118,19 +118,48 @@ CATALOGUE: list[dict[str, Any]] = [
 ]
 
 ORGANISATIONS: list[dict[str, Any]] = [
-    {"code": "ML-MJ", "name": "Ministère de la Justice et des Droits de l'Homme",
-     "kind": "ministry"},
-    {"code": "ML-TGI-BKO-C3", "name": "Tribunal de Grande Instance de la Commune III de Bamako",
-     "kind": "court", "parent": "ML-MJ", "area": "Bamako Commune III"},
-    {"code": "ML-MATD", "name": "Ministère de l'Administration Territoriale et de la "
-     "Décentralisation", "kind": "ministry"},
-    {"code": "ML-CEC-BKO-C3", "name": "Centre principal d'état civil de la Commune III",
-     "kind": "civil_registry", "parent": "ML-MATD", "area": "Bamako Commune III"},
-    {"code": "ML-CEC-KATI", "name": "Centre principal d'état civil de Kati",
-     "kind": "civil_registry", "parent": "ML-MATD", "area": "Kati"},
+    {
+        "code": "ML-MJ",
+        "name": "Ministère de la Justice et des Droits de l'Homme",
+        "kind": "ministry",
+    },
+    {
+        "code": "ML-TGI-BKO-C3",
+        "name": "Tribunal de Grande Instance de la Commune III de Bamako",
+        "kind": "court",
+        "parent": "ML-MJ",
+        "area": "Bamako Commune III",
+    },
+    {
+        "code": "ML-MATD",
+        "name": "Ministère de l'Administration Territoriale et de la Décentralisation",
+        "kind": "ministry",
+    },
+    {
+        "code": "ML-CEC-BKO-C3",
+        "name": "Centre principal d'état civil de la Commune III",
+        "kind": "civil_registry",
+        "parent": "ML-MATD",
+        "area": "Bamako Commune III",
+    },
+    {
+        "code": "ML-CEC-KATI",
+        "name": "Centre principal d'état civil de Kati",
+        "kind": "civil_registry",
+        "parent": "ML-MATD",
+        "area": "Kati",
+    },
     {"code": "ML-DGI", "name": "Direction Générale des Impôts", "kind": "agency"},
-    {"code": "ML-DGI-CI-BKO-C3", "name": "Centre des Impôts de la Commune III",
-     "kind": "tax_office", "parent": "ML-DGI", "area": "Bamako Commune III"},
-    {"code": "ML-MTFP", "name": "Ministère du Travail et de la Fonction Publique",
-     "kind": "recruiting"},
+    {
+        "code": "ML-DGI-CI-BKO-C3",
+        "name": "Centre des Impôts de la Commune III",
+        "kind": "tax_office",
+        "parent": "ML-DGI",
+        "area": "Bamako Commune III",
+    },
+    {
+        "code": "ML-MTFP",
+        "name": "Ministère du Travail et de la Fonction Publique",
+        "kind": "recruiting",
+    },
 ]

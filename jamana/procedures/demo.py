@@ -25,20 +25,92 @@ AGENT_PHONE = "+22370000002"
 CITIZEN_NINA = "19870312000045K"
 
 FEMALE_NAMES = [
-    "Aminata", "Fatoumata", "Mariam", "Kadiatou", "Awa", "Oumou", "Hawa", "Assitan",
-    "Rokia", "Djeneba", "Salimata", "Bintou", "Korotoumou", "Nana", "Fanta", "Aïssata",
-    "Sitan", "Mariko", "Adama", "Ramata", "Kadidia", "Safiatou", "Tenin", "Ami",
+    "Aminata",
+    "Fatoumata",
+    "Mariam",
+    "Kadiatou",
+    "Awa",
+    "Oumou",
+    "Hawa",
+    "Assitan",
+    "Rokia",
+    "Djeneba",
+    "Salimata",
+    "Bintou",
+    "Korotoumou",
+    "Nana",
+    "Fanta",
+    "Aïssata",
+    "Sitan",
+    "Mariko",
+    "Adama",
+    "Ramata",
+    "Kadidia",
+    "Safiatou",
+    "Tenin",
+    "Ami",
 ]
 MALE_NAMES = [
-    "Moussa", "Mamadou", "Oumar", "Seydou", "Bakary", "Ibrahim", "Boubacar", "Souleymane",
-    "Modibo", "Amadou", "Drissa", "Sékou", "Lassina", "Adama", "Yacouba", "Issa", "Cheick",
-    "Aliou", "Mahamadou", "Siaka", "Fousseyni", "Abdoulaye", "Bréhima", "Karim",
+    "Moussa",
+    "Mamadou",
+    "Oumar",
+    "Seydou",
+    "Bakary",
+    "Ibrahim",
+    "Boubacar",
+    "Souleymane",
+    "Modibo",
+    "Amadou",
+    "Drissa",
+    "Sékou",
+    "Lassina",
+    "Adama",
+    "Yacouba",
+    "Issa",
+    "Cheick",
+    "Aliou",
+    "Mahamadou",
+    "Siaka",
+    "Fousseyni",
+    "Abdoulaye",
+    "Bréhima",
+    "Karim",
 ]
 FAMILY_NAMES = [
-    "Traoré", "Diarra", "Coulibaly", "Keïta", "Konaté", "Sangaré", "Touré", "Cissé",
-    "Maïga", "Diallo", "Dembélé", "Sissoko", "Kanté", "Doumbia", "Sidibé", "Bagayoko",
-    "Camara", "Kouyaté", "Samaké", "Koné", "Haïdara", "Dicko", "Sow", "Fofana", "Ballo",
-    "Kéita", "Guindo", "Togo", "Tangara", "Dao", "Diakité", "Sacko", "Mariko", "Berthé",
+    "Traoré",
+    "Diarra",
+    "Coulibaly",
+    "Keïta",
+    "Konaté",
+    "Sangaré",
+    "Touré",
+    "Cissé",
+    "Maïga",
+    "Diallo",
+    "Dembélé",
+    "Sissoko",
+    "Kanté",
+    "Doumbia",
+    "Sidibé",
+    "Bagayoko",
+    "Camara",
+    "Kouyaté",
+    "Samaké",
+    "Koné",
+    "Haïdara",
+    "Dicko",
+    "Sow",
+    "Fofana",
+    "Ballo",
+    "Kéita",
+    "Guindo",
+    "Togo",
+    "Tangara",
+    "Dao",
+    "Diakité",
+    "Sacko",
+    "Mariko",
+    "Berthé",
 ]
 
 
@@ -78,28 +150,40 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         for spec in ORGANISATIONS:
             area = _area(spec["area"]) if "area" in spec else None
             organisations[spec["code"]] = identity.do_create_organisation(
-                code=spec["code"], name=spec["name"], kind=spec["kind"], area=area,
+                code=spec["code"],
+                name=spec["name"],
+                kind=spec["kind"],
+                area=area,
                 parent=organisations.get(spec.get("parent", "")),
             )
         for service in CATALOGUE:
             fields = {k: v for k, v in service.items() if k not in ("code", "organisation")}
             procedures.do_upsert_service(
-                code=service["code"], organisation=organisations[service["organisation"]],
+                code=service["code"],
+                organisation=organisations[service["organisation"]],
                 **fields,
             )
 
         citizen_person = identity.do_register_person(
-            given_names="Aminata", family_name="Traoré", sex="F",
-            birth_date=dt.date(1987, 3, 12), birth_commune=_area("Bamako Commune III"),
-            father_name="Moussa Traoré", mother_name="Kadiatou Diarra",
-            phone=CITIZEN_PHONE, identifiers={IdentifierKind.NINA: CITIZEN_NINA},
+            given_names="Aminata",
+            family_name="Traoré",
+            sex="F",
+            birth_date=dt.date(1987, 3, 12),
+            birth_commune=_area("Bamako Commune III"),
+            father_name="Moussa Traoré",
+            mother_name="Kadiatou Diarra",
+            phone=CITIZEN_PHONE,
+            identifiers={IdentifierKind.NINA: CITIZEN_NINA},
         )
         citizen = identity.do_create_account(
             phone=CITIZEN_PHONE, password=DEMO_PASSWORD, person=citizen_person
         )
         agent_person = identity.do_register_person(
-            given_names="Seydou", family_name="Coulibaly", sex="M",
-            birth_date=dt.date(1975, 1, 1), birth_date_precision=DatePrecision.YEAR,
+            given_names="Seydou",
+            family_name="Coulibaly",
+            sex="M",
+            birth_date=dt.date(1975, 1, 1),
+            birth_date_precision=DatePrecision.YEAR,
             identifiers={IdentifierKind.NINA: "19750101000017B"},
         )
         agent = identity.do_create_account(
@@ -124,7 +208,10 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
                 precision, born = DatePrecision.ABOUT_YEAR, dt.date(born.year, 1, 1)
             identifiers = {IdentifierKind.NINA: _nina(rng, born)} if rng.random() < 0.85 else {}
             identity.do_register_person(
-                given_names=given, family_name=family, sex=sex, birth_date=born,
+                given_names=given,
+                family_name=family,
+                sex=sex,
+                birth_date=born,
                 birth_date_precision=precision,
                 birth_commune=rng.choice(communes) if communes else None,
                 father_name=f"{rng.choice(MALE_NAMES)} {family}",
@@ -137,7 +224,8 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         # A few requests so that "Mes démarches" and the queue are not empty.
         awaiting = procedures.check_submit_request(account=citizen, service_code="justice.b3")
         in_review = procedures.check_submit_request(
-            account=citizen, service_code="civil.birth_extract",
+            account=citizen,
+            service_code="civil.birth_extract",
             details={"purpose": "Dossier de passeport"},
         )
         procedures.check_record_counter_payment(

@@ -8,7 +8,9 @@ from jamana.procedures.models import RequestStatus
 
 class SubmitRequestForm(forms.Form):
     purpose = forms.CharField(
-        label=_("Why do you need it? (optional)"), max_length=300, required=False,
+        label=_("Why do you need it? (optional)"),
+        max_length=300,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -25,7 +27,8 @@ class ReceiptForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=[("", _("All"))] + [c for c in RequestStatus.choices if c[0] != "draft"],
     )
     service = forms.ChoiceField(label=_("Service"), required=False, choices=[("", _("All"))])

@@ -97,7 +97,8 @@ def cancel_request(request: HttpRequest, reference: str) -> HttpResponse:
     form.is_valid()
     try:
         actions.check_cancel_by_citizen(
-            account=request.user, reference=service_request.reference,
+            account=request.user,
+            reference=service_request.reference,
             reason=form.cleaned_data.get("reason", ""),
         )
     except JamanaError as exc:

@@ -8,9 +8,7 @@ from django.apps import apps
 
 from jamana.config.api import api
 
-FORBIDDEN = re.compile(
-    r"(^|[_\s])(race|ethni\w*|tribe|caste|religio\w*)($|[_\s])", re.IGNORECASE
-)
+FORBIDDEN = re.compile(r"(^|[_\s])(race|ethni\w*|tribe|caste|religio\w*)($|[_\s])", re.IGNORECASE)
 
 
 def test_no_model_field_records_race_ethnicity_or_religion():

@@ -18,16 +18,26 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     clean.update(env)
     return subprocess.run(  # noqa: S603 (fixed argv: our own manage.py)
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_production_settings_pass_check_deploy_without_warning():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        JAMANA_ENV="production", SECRET_KEY="x7" * 20 + "-production-secret-for-check-only!",
-        ALLOWED_HOSTS="jamana.ml", DATABASE_URL="sqlite:////tmp/jamana-check.sqlite3",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        JAMANA_ENV="production",
+        SECRET_KEY="x7" * 20 + "-production-secret-for-check-only!",
+        ALLOWED_HOSTS="jamana.ml",
+        DATABASE_URL="sqlite:////tmp/jamana-check.sqlite3",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

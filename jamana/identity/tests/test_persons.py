@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("value", "valid"),
-    [("12345678901234A", True), ("1234 5678 9012 34 a", True), ("1234567890123A", False),
-     ("123456789012345", False), ("12345678901234AB", False)],
+    [
+        ("12345678901234A", True),
+        ("1234 5678 9012 34 a", True),
+        ("1234567890123A", False),
+        ("123456789012345", False),
+        ("12345678901234AB", False),
+    ],
 )
 def test_nina_form(value, valid):
     assert is_valid_identifier("nina", value) is valid
@@ -63,7 +68,10 @@ def test_identifier_belongs_to_one_person_only():
 
 def test_approximate_birth_date_is_printed_as_such():
     person = actions.do_register_person(
-        given_names="Bakary", family_name="Kanté", sex="M", birth_date=dt.date(1962, 1, 1),
+        given_names="Bakary",
+        family_name="Kanté",
+        sex="M",
+        birth_date=dt.date(1962, 1, 1),
         birth_date_precision=DatePrecision.ABOUT_YEAR,
     )
     with translation.override("en"):

@@ -178,13 +178,22 @@ def test_session_expires_after_inactivity(settings):
 
 def test_sign_up_with_nina_links_the_existing_person(client, db):
     person = actions.do_register_person(
-        given_names="Fanta", family_name="Keïta", sex="F", birth_date=dt.date(1995, 6, 1),
+        given_names="Fanta",
+        family_name="Keïta",
+        sex="F",
+        birth_date=dt.date(1995, 6, 1),
         identifiers={"nina": "19950601000033D"},
     )
-    response = client.post(reverse("identity:sign_up"), {
-        "phone": "+22376123456", "nina": "19950601000033D", "sex": "F",
-        "birth_date": "1995-06-01", "password": "Bamako-Kura-77",
-    })
+    response = client.post(
+        reverse("identity:sign_up"),
+        {
+            "phone": "+22376123456",
+            "nina": "19950601000033D",
+            "sex": "F",
+            "birth_date": "1995-06-01",
+            "password": "Bamako-Kura-77",
+        },
+    )
     assert response.url == reverse("identity:sign_in_code")
     person.refresh_from_db()
     assert person.account.phone == "+22376123456"
@@ -192,13 +201,22 @@ def test_sign_up_with_nina_links_the_existing_person(client, db):
 
 def test_sign_up_with_a_nina_and_the_wrong_birth_date_is_refused(client, db):
     actions.do_register_person(
-        given_names="Fanta", family_name="Keïta", sex="F", birth_date=dt.date(1995, 6, 1),
+        given_names="Fanta",
+        family_name="Keïta",
+        sex="F",
+        birth_date=dt.date(1995, 6, 1),
         identifiers={"nina": "19950601000033D"},
     )
-    response = client.post(reverse("identity:sign_up"), {
-        "phone": "+22376123456", "nina": "19950601000033D", "sex": "F",
-        "birth_date": "1995-06-02", "password": "Bamako-Kura-77",
-    })
+    response = client.post(
+        reverse("identity:sign_up"),
+        {
+            "phone": "+22376123456",
+            "nina": "19950601000033D",
+            "sex": "F",
+            "birth_date": "1995-06-02",
+            "password": "Bamako-Kura-77",
+        },
+    )
     assert response.status_code == 200
     from jamana.identity.models import Account
 

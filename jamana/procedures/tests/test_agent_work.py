@@ -52,7 +52,9 @@ def test_opening_a_case_is_recorded_and_shown_to_the_citizen(client, agent, citi
     assert page.status_code == 200
     event = AccessEvent.objects.get()
     assert (event.person_id, event.actor, event.object_ref) == (
-        citizen.person_id, agent, submitted.reference
+        citizen.person_id,
+        agent,
+        submitted.reference,
     )
 
     client.force_login(citizen, backend=BACKEND)
@@ -127,11 +129,16 @@ def test_jurisdiction_limits_an_agent(citizen, organisation, service):
     person.birth_commune = here
     person.save()
     limited = make_agent(
-        organisation=organisation, role=Role.COUNTER_AGENT, extra_roles=(),
-        phone="+22376000011", nina="19800101000011A",
+        organisation=organisation,
+        role=Role.COUNTER_AGENT,
+        extra_roles=(),
+        phone="+22376000011",
+        nina="19800101000011A",
     )
     identity.do_grant_role(
-        account=limited, organisation=organisation, role=Role.COUNTER_AGENT,
+        account=limited,
+        organisation=organisation,
+        role=Role.COUNTER_AGENT,
         jurisdiction=elsewhere,
     )
     request = actions.check_submit_request(account=citizen, service_code=service.code)
@@ -147,8 +154,11 @@ def test_working_on_a_case_is_one_consultation_not_many(client, agent, submitted
     client.force_login(agent, backend=BACKEND)
     url = reverse("agent:request_detail", args=[submitted.reference])
     client.get(url)
-    client.post(reverse("agent:act_on_request", args=[submitted.reference, "pay"]),
-                {"receipt": "Q-7"}, follow=True)
+    client.post(
+        reverse("agent:act_on_request", args=[submitted.reference, "pay"]),
+        {"receipt": "Q-7"},
+        follow=True,
+    )
     client.get(url)
     assert AccessEvent.objects.count() == 1
 

@@ -31,9 +31,7 @@ def test_request_status_for_its_owner_only(client, citizen, other_citizen, servi
     client.force_login(citizen, backend=BACKEND)
     body = client.get(f"/api/v1/me/requests/{ref}").json()
     assert body["status"] == "awaiting_payment"
-    assert [e["to_status"] for e in body["timeline"]] == [
-        "draft", "submitted", "awaiting_payment"
-    ]
+    assert [e["to_status"] for e in body["timeline"]] == ["draft", "submitted", "awaiting_payment"]
     client.force_login(other_citizen, backend=BACKEND)
     response = client.get(f"/api/v1/me/requests/{ref}")
     assert response.status_code == 404

@@ -28,7 +28,9 @@ def test_paid_service_goes_to_awaiting_payment_with_a_timeline(citizen, service)
     assert request.fee_xof == 500
     assert request.due_at is not None
     assert _statuses(request) == [
-        ("", S.DRAFT), (S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.AWAITING_PAYMENT)
+        ("", S.DRAFT),
+        (S.DRAFT, S.SUBMITTED),
+        (S.SUBMITTED, S.AWAITING_PAYMENT),
     ]
     assert parse_reference(request.reference) == request.reference
     sms = OutboundMessage.objects.get(recipient=citizen.phone)
@@ -52,8 +54,12 @@ def test_agent_moves_a_request_to_issued(citizen, agent, service):
     assert request.closed_at is not None
     last = request.events.order_by("-pk").first()
     assert (last.actor, last.organisation) == (agent, service.organisation)
-    assert AuditEvent.objects.filter(object_ref=request.reference, action="request.transition",
-                                     actor=agent).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            object_ref=request.reference, action="request.transition", actor=agent
+        ).count()
+        == 2
+    )
 
 
 def test_invalid_transition_is_refused_and_changes_nothing(citizen, agent, service):
