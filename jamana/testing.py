@@ -90,7 +90,10 @@ def make_agent(
 def last_sms_code(phone: str) -> str:
     """The 6-digit code in the latest SMS to ``phone`` (the console gateway keeps bodies
     in the outbox in tests, as the dev inbox does)."""
-    body = OutboundMessage.objects.filter(recipient=phone).order_by("-pk").first().body
+    message = OutboundMessage.objects.filter(recipient=phone).order_by("-pk").first()
+    if message is None:
+        raise LookupError(f"no SMS to {phone}")
+    body = message.body
     return next(
         word.rstrip(".")
         for word in body.split()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -59,7 +60,7 @@ def do_register_person(
     mother_name: str = "",
     phone: str = "",
     preferred_language: str = "fr",
-    identifiers: dict[str, str] | None = None,
+    identifiers: Mapping[str, str] | None = None,
     actor: Account | None = None,
 ) -> Person:
     if not (given_names.strip() or family_name.strip()):

@@ -18,6 +18,7 @@ from jamana.core.errors import JamanaError
 from jamana.core.phones import mask_phone
 from jamana.identity import actions
 from jamana.identity.forms import CodeForm, ResetForm, ResetRequestForm, SignInForm, SignUpForm
+from jamana.identity.http import AuthenticatedRequest
 from jamana.identity.models import Account, CodePurpose
 from jamana.identity.queries import get_own_person, is_agent, list_identifiers
 
@@ -155,14 +156,14 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedRequest) -> HttpResponse:
     person = get_own_person(request.user)
     identifiers = list_identifiers(person) if person else []
     return render(request, "identity/my_data.html", {"person": person, "identifiers": identifiers})
 
 
 @login_required
-def who_accessed(request: HttpRequest) -> HttpResponse:
+def who_accessed(request: AuthenticatedRequest) -> HttpResponse:
     person_id = request.user.person_id
     events = list_accesses_to_person(person_id)[:200] if person_id else []
     return render(request, "identity/who_accessed.html", {"events": events})

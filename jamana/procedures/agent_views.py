@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
 from jamana.identity.forms import PersonLookupForm
+from jamana.identity.http import AuthenticatedRequest
 from jamana.identity.permissions import VIEW_PERSON, VIEW_REQUEST
 from jamana.identity.queries import (
     agent_organisations,
@@ -34,7 +35,7 @@ from jamana.procedures.queries import list_services, list_timeline, list_work_qu
 def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not list_agent_roles(request.user).exists():
             raise Http404(_("This page is for agents."))
         return view(request, *args, **kwargs)
@@ -43,11 +44,12 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 @agent_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     organisations = agent_organisations(request.user, VIEW_REQUEST)
     form = QueueFilterForm(request.GET or None)
     services = list_services().filter(organisation__in=organisations)
-    form.fields["service"].choices = [("", _("All"))] + [(s.code, str(s.code)) for s in services]
+    choices = [("", _("All"))] + [(s.code, str(s.code)) for s in services]
+    form.fields["service"].choices = choices  # type: ignore[attr-defined]
     filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
@@ -73,7 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_or_404(request: HttpRequest, reference: str):
+def _case_or_404(request: AuthenticatedRequest, reference: str):
     try:
         return access_request_for_agent(request.user, reference)
     except (NotFound, PermissionDenied) as exc:
@@ -81,7 +83,7 @@ def _case_or_404(request: HttpRequest, reference: str):
 
 
 @agent_required
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def request_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     return render(
         request,
@@ -95,7 +97,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, str], None]] = {
+ACTIONS: dict[str, Callable[[AuthenticatedRequest, str], None]] = {
     "pay": lambda r, ref: actions.check_record_counter_payment(
         agent=r.user, reference=ref, receipt=r.POST.get("receipt", "")
     ),
@@ -114,7 +116,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, str], None]] = {
 
 @agent_required
 @require_POST
-def act_on_request(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def act_on_request(request: AuthenticatedRequest, reference: str, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404()
     # The action checks permissions itself and writes its own audit event; the page the agent
@@ -130,7 +132,7 @@ def act_on_request(request: HttpRequest, reference: str, action: str) -> HttpRes
 
 
 @agent_required
-def person_lookup(request: HttpRequest) -> HttpResponse:
+def person_lookup(request: AuthenticatedRequest) -> HttpResponse:
     organisations = agent_organisations(request.user, VIEW_PERSON)
     form = PersonLookupForm(request.POST or None)
     person = None
@@ -152,7 +154,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def applicant_record(request: HttpRequest, reference: str) -> HttpResponse:
+def applicant_record(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The applicant's record, opened from a case: the case is the recorded purpose."""
     case = _case_or_404(request, reference)
     person = get_person_for_agent(

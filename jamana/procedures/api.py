@@ -94,7 +94,8 @@ def service(request: HttpRequest, code: str):
 
 @router.get("/me/requests", response=list[RequestOut], auth=django_auth)
 def my_requests(request: HttpRequest) -> list[dict]:
-    return [_request_out(r) for r in list_my_requests(request.auth)[:100]]
+    account = request.auth  # type: ignore[attr-defined]  # set by ninja's django_auth
+    return [_request_out(r) for r in list_my_requests(account)[:100]]
 
 
 @router.get(
@@ -104,7 +105,7 @@ def my_requests(request: HttpRequest) -> list[dict]:
 )
 def my_request(request: HttpRequest, reference: str):
     try:
-        found = access_own_request(request.auth, reference)
+        found = access_own_request(request.auth, reference)  # type: ignore[attr-defined]
     except NotFound as exc:
         return Status(404, {"code": exc.code, "message": exc.message})
     out = _request_out(found)

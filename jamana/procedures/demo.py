@@ -15,7 +15,7 @@ from django.db import transaction
 from jamana.core.geography import communes_for_select, load_geography
 from jamana.core.models import AdminArea
 from jamana.identity import actions as identity
-from jamana.identity.models import Account, DatePrecision, IdentifierKind, Organisation, Role
+from jamana.identity.models import Account, DatePrecision, Organisation, Role
 from jamana.procedures import actions as procedures
 from jamana.procedures.catalogue import CATALOGUE, ORGANISATIONS
 
@@ -173,7 +173,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             father_name="Moussa Traoré",
             mother_name="Kadiatou Diarra",
             phone=CITIZEN_PHONE,
-            identifiers={IdentifierKind.NINA: CITIZEN_NINA},
+            identifiers={"nina": CITIZEN_NINA},
         )
         citizen = identity.do_create_account(
             phone=CITIZEN_PHONE, password=DEMO_PASSWORD, person=citizen_person
@@ -184,7 +184,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             sex="M",
             birth_date=dt.date(1975, 1, 1),
             birth_date_precision=DatePrecision.YEAR,
-            identifiers={IdentifierKind.NINA: "19750101000017B"},
+            identifiers={"nina": "19750101000017B"},
         )
         agent = identity.do_create_account(
             phone=AGENT_PHONE, password=DEMO_PASSWORD, person=agent_person
@@ -206,7 +206,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             precision = DatePrecision.DAY
             if born.year < 1970 and rng.random() < 0.3:  # many elders know only the year
                 precision, born = DatePrecision.ABOUT_YEAR, dt.date(born.year, 1, 1)
-            identifiers = {IdentifierKind.NINA: _nina(rng, born)} if rng.random() < 0.85 else {}
+            identifiers = {"nina": _nina(rng, born)} if rng.random() < 0.85 else {}
             identity.do_register_person(
                 given_names=given,
                 family_name=family,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jamana.core.errors import JamanaError, NotFound
+from jamana.identity.http import AuthenticatedRequest
 from jamana.procedures import actions
 from jamana.procedures.access import access_own_request
 from jamana.procedures.forms import ReasonForm, SubmitRequestForm
@@ -29,14 +30,14 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "procedures/my_requests.html", {"requests": list_my_requests(request.user)[:100]}
     )
 
 
 @login_required
-def new_request(request: HttpRequest, code: str) -> HttpResponse:
+def new_request(request: AuthenticatedRequest, code: str) -> HttpResponse:
     service = get_service(code)
     if service is None:
         raise Http404(_("This service does not exist or is closed."))
@@ -55,7 +56,7 @@ def new_request(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "procedures/new_request.html", {"service": service, "form": form})
 
 
-def _own_or_404(request: HttpRequest, reference: str):
+def _own_or_404(request: AuthenticatedRequest, reference: str):
     try:
         return access_own_request(request.user, reference)
     except NotFound as exc:
@@ -63,7 +64,7 @@ def _own_or_404(request: HttpRequest, reference: str):
 
 
 @login_required
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def request_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     service_request = _own_or_404(request, reference)
     return render(
         request,
@@ -78,7 +79,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def find_request(request: HttpRequest) -> HttpResponse:
+def find_request(request: AuthenticatedRequest) -> HttpResponse:
     """Open a request from a reference typed or read over the phone."""
     typed = request.GET.get("reference", "")
     try:
@@ -91,7 +92,7 @@ def find_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel_request(request: HttpRequest, reference: str) -> HttpResponse:
+def cancel_request(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     service_request = _own_or_404(request, reference)
     form = ReasonForm(request.POST)
     form.is_valid()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from jamana.audit.models import AuditEvent
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
@@ -68,7 +69,10 @@ def test_invalid_transition_is_refused_and_changes_nothing(citizen, agent, servi
     with pytest.raises(actions.InvalidTransition) as error:
         actions.check_decide_request(agent=agent, reference=request.reference, grant=True)
     assert error.value.code == "invalid_transition"
-    assert "Awaiting payment" in error.value.message
+    with translation.override("en"):
+        assert "Awaiting payment" in error.value.message
+    with translation.override("fr"):
+        assert "En attente de paiement" in error.value.message
     request.refresh_from_db()
     assert request.status == S.AWAITING_PAYMENT
     assert RequestEvent.objects.count() == events_before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import polib
+import polib  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
