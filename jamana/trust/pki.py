@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -47,7 +47,7 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 ORGANIZATION_IDENTIFIER = ObjectIdentifier("2.5.4.97")
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ROOT = "root"
     SEAL_CA = "seal-ca"
     PERSON_CA = "person-ca"
