@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "jamana.notify",
     "jamana.identity",
     "jamana.procedures",
+    "jamana.pki",
+    "jamana.documents",
 ]
 
 MIDDLEWARE = [
@@ -201,3 +203,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Public PKI and verification: the base URL printed in certificates (CRL, OCSP, CA issuers)
+# and on documents (QR verification links). Certificates keep the URL they were issued with.
+JAMANA_PUBLIC_URL = env_str("JAMANA_PUBLIC_URL", "http://127.0.0.1:8000")
+JAMANA_KEY_DIR = Path(env_str("JAMANA_KEY_DIR", str(BASE_DIR / "var" / "keys")))
+_DEV_KEY_PASSPHRASE = "dev-only-key-passphrase"  # noqa: S105 (dev only; refused in production)
+JAMANA_KEY_PASSPHRASE = env_str("JAMANA_KEY_PASSPHRASE", "" if PRODUCTION else _DEV_KEY_PASSPHRASE)
+if PRODUCTION and len(JAMANA_KEY_PASSPHRASE) < 16:
+    raise ImproperlyConfiguredEnv("JAMANA_KEY_PASSPHRASE must be set (16+ characters) in production")
+JAMANA_PKI_ORGANISATION = env_str("JAMANA_PKI_ORGANISATION", f"{JAMANA_COUNTRY}-PKI")
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))

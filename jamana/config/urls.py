@@ -14,4 +14,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("dev/sms/", core_views.dev_sms_inbox, name="dev_sms"),
     path("api/v1/", api.urls),
+    path("pki/", include("jamana.pki.urls")),
 ]

@@ -1,0 +1,51 @@
+"""The registry of issued documents. A document is never deleted: it is revoked."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Document(models.Model):
+    number = models.CharField(max_length=9, unique=True)  # reference with check character
+    kind = models.CharField(max_length=48)  # e.g. "residence_attestation", "justice.b3"
+    title = models.CharField(max_length=200)
+    holder = models.ForeignKey(
+        "identity.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    holder_name = models.CharField(max_length=300)  # as printed, kept if the person changes
+    issuer = models.ForeignKey(
+        "identity.Organisation", on_delete=models.PROTECT, related_name="documents"
+    )
+    seal_certificate = models.ForeignKey(
+        "pki.CertificateRecord", on_delete=models.PROTECT, related_name="+"
+    )
+    request = models.ForeignKey(
+        "procedures.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=2, default="fr")
+    sha256 = models.CharField(max_length=64, unique=True)
+    file = models.CharField(max_length=200)  # storage name of the sealed PDF
+    size = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=8, choices=DocumentStatus.choices, default=DocumentStatus.VALID
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        "identity.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["holder", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"

@@ -1,0 +1,222 @@
+"""Writers of the PKI state: initialise the hierarchy, issue seal certificates, revoke,
+regenerate CRLs. Each is one transaction with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jamana.audit.actions import record_event
+from jamana.core.errors import JamanaError, NotFound
+from jamana.identity.models import Account, Organisation
+from jamana.identity.permissions import REVOKE_CERTIFICATE
+from jamana.identity.queries import require_permission
+from jamana.pki.keystore import key_store, public_urls
+from jamana.pki.models import CertificateRecord, CrlRecord, RevocationReason
+from jamana.trust.pki import Role, build_name, create_root, issue_certificate
+from jamana.trust.revocation import RevokedEntry, build_crl
+
+CRL_VALIDITY = dt.timedelta(days=7)
+# A CRL is re-issued when less than this remains before its nextUpdate.
+CRL_RENEW_BEFORE = dt.timedelta(days=2)
+
+# name → (role, issuer name, common name)
+HIERARCHY: list[tuple[str, Role, str | None, str]] = [
+    ("root", Role.ROOT, None, "Racine nationale"),
+    ("seal-ca", Role.SEAL_CA, "root", "AC Cachets de l'administration"),
+    ("person-ca", Role.PERSON_CA, "root", "AC Signatures des personnes"),
+    ("tsa", Role.TSA, "seal-ca", "Unité d'horodatage"),
+    ("ocsp-root", Role.OCSP, "root", "Répondeur OCSP (racine)"),
+    ("ocsp-seal-ca", Role.OCSP, "seal-ca", "Répondeur OCSP (cachets)"),
+    ("ocsp-person-ca", Role.OCSP, "person-ca", "Répondeur OCSP (personnes)"),
+    ("trust-list", Role.TRUST_LIST, "seal-ca", "Liste de confiance"),
+]
+COUNTRY_NAMES = {"ML": "Mali", "BF": "Burkina Faso", "NE": "Niger"}
+RFC5280_REASONS = {
+    RevocationReason.UNSPECIFIED: x509.ReasonFlags.unspecified,
+    RevocationReason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
+    RevocationReason.AFFILIATION_CHANGED: x509.ReasonFlags.affiliation_changed,
+    RevocationReason.SUPERSEDED: x509.ReasonFlags.superseded,
+    RevocationReason.CESSATION_OF_OPERATION: x509.ReasonFlags.cessation_of_operation,
+}
+
+
+def _pki_organisation_name() -> str:
+    return f"Jamana {COUNTRY_NAMES[settings.JAMANA_COUNTRY]} PKI"
+
+
+def load_certificate(record: CertificateRecord) -> x509.Certificate:
+    return x509.load_der_x509_certificate(bytes(record.der))
+
+
+def _save(
+    *, name: str, role: Role, certificate: x509.Certificate, key_name: str,
+    issuer: CertificateRecord | None, organisation: Organisation | None = None,
+) -> CertificateRecord:
+    record = CertificateRecord.objects.create(
+        name=name, role=role.value, issuer=issuer, serial=f"{certificate.serial_number:x}",
+        subject=certificate.subject.rfc4514_string(), der=certificate.public_bytes(Encoding.DER),
+        key_name=key_name, organisation=organisation,
+        not_before=certificate.not_valid_before_utc, not_after=certificate.not_valid_after_utc,
+    )
+    if issuer is None:  # the root is its own issuer
+        record.issuer = record
+        record.save(update_fields=["issuer"])
+    record_event(
+        action="pki.certificate_issued", object_type="certificate", object_ref=name,
+        organisation=organisation, detail={"serial": record.serial, "role": role.value},
+    )
+    return record
+
+
+def _issue_under(
+    *, name: str, role: Role, issuer: CertificateRecord, subject: x509.Name,
+    organisation: Organisation | None = None,
+) -> CertificateRecord:
+    key_name = f"{name}-{secrets.token_hex(4)}"
+    key = key_store().generate(key_name)
+    certificate = issue_certificate(
+        role=role, subject=subject, public_key=key.public_key(),
+        issuer_certificate=load_certificate(issuer),
+        issuer_key=key_store().load(issuer.key_name),  # type: ignore[arg-type]
+        issuer_name=issuer.name, urls=public_urls(), now=timezone.now(),
+    )
+    return _save(
+        name=name, role=role, certificate=certificate, key_name=key_name, issuer=issuer,
+        organisation=organisation,
+    )
+
+
+def do_trust_init() -> list[str]:
+    """Create whatever part of the hierarchy is missing; running it again changes nothing."""
+    created: list[str] = []
+    country = settings.JAMANA_COUNTRY
+    with transaction.atomic():
+        for name, role, issuer_name, common_name in HIERARCHY:
+            if CertificateRecord.objects.filter(name=name).exists():
+                continue
+            subject = build_name(
+                country=country, organisation=_pki_organisation_name(),
+                common_name=f"Jamana {country} — {common_name}",
+            )
+            if issuer_name is None:
+                key_name = f"{name}-{secrets.token_hex(4)}"
+                key = key_store().generate(key_name)
+                certificate = create_root(key=key, subject=subject, now=timezone.now())
+                _save(name=name, role=role, certificate=certificate, key_name=key_name,
+                      issuer=None)
+            else:
+                issuer = CertificateRecord.objects.get(name=issuer_name)
+                _issue_under(name=name, role=role, issuer=issuer, subject=subject)
+            created.append(name)
+        for ca in ("root", "seal-ca", "person-ca"):
+            if not CrlRecord.objects.filter(ca__name=ca).exists():
+                _new_crl(CertificateRecord.objects.get(name=ca))
+    return created
+
+
+def seal_certificate_name(organisation: Organisation) -> str:
+    return f"seal-{organisation.code.lower()}"
+
+
+def do_ensure_seal_certificate(organisation: Organisation) -> CertificateRecord:
+    """The organisation's current seal certificate, issued on first use (and again after a
+    revocation or expiry, under a new name)."""
+    now = timezone.now()
+    current = (
+        CertificateRecord.objects.filter(
+            organisation=organisation, role=Role.SEAL.value, revoked_at__isnull=True,
+            not_after__gt=now + dt.timedelta(days=1),
+        )
+        .order_by("-not_before")
+        .first()
+    )
+    if current is not None:
+        return current
+    with transaction.atomic():
+        issuer = CertificateRecord.objects.select_for_update().get(name="seal-ca")
+        base = seal_certificate_name(organisation)
+        previous = CertificateRecord.objects.filter(name__startswith=base).count()
+        name = base if previous == 0 else f"{base}-{previous + 1}"
+        subject = build_name(
+            country=organisation.country, organisation=organisation.name[:64],
+            common_name=organisation.name[:64],
+            organisation_identifier=f"GOV{organisation.country}-{organisation.code}",
+        )
+        return _issue_under(
+            name=name, role=Role.SEAL, issuer=issuer, subject=subject, organisation=organisation
+        )
+
+
+def _new_crl(ca: CertificateRecord) -> CrlRecord:
+    now = timezone.now()
+    last = ca.crls.order_by("-number").first()
+    number = (last.number + 1) if last else 1
+    revoked = [
+        RevokedEntry(
+            serial_number=int(r.serial, 16), revoked_at=r.revoked_at,
+            reason=RFC5280_REASONS[RevocationReason(r.revocation_reason)],
+        )
+        for r in CertificateRecord.objects.filter(issuer=ca, revoked_at__isnull=False).exclude(
+            pk=ca.pk
+        )
+    ]
+    der = build_crl(
+        issuer_certificate=load_certificate(ca),
+        issuer_key=key_store().load(ca.key_name),  # type: ignore[arg-type]
+        revoked=revoked, crl_number=number, this_update=now, next_update=now + CRL_VALIDITY,
+    )
+    return CrlRecord.objects.create(
+        ca=ca, number=number, this_update=now, next_update=now + CRL_VALIDITY, der=der
+    )
+
+
+def do_refresh_crl(ca_name: str) -> CrlRecord:
+    """The CA's current CRL, re-issued if it is close to its nextUpdate."""
+    ca = CertificateRecord.objects.filter(name=ca_name, role__in=["root", "seal-ca", "person-ca"])
+    record = ca.first()
+    if record is None:
+        raise NotFound("unknown_ca", _("No such certification authority."))
+    latest = record.crls.order_by("-number").first()
+    if latest is None or latest.next_update - timezone.now() < CRL_RENEW_BEFORE:
+        with transaction.atomic():
+            latest = _new_crl(record)
+    return latest
+
+
+def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> CertificateRecord:
+    """Revoke a certificate (an agent action, audited) and re-issue its CA's CRL at once."""
+    if reason not in RevocationReason.values:
+        raise JamanaError("reason_required", _("Choose the reason for the revocation."))
+    with transaction.atomic():
+        record = CertificateRecord.objects.select_for_update().filter(name=name).first()
+        if record is None:
+            raise NotFound("unknown_certificate", _("No such certificate."))
+        owner = record.organisation or Organisation.objects.filter(
+            code=settings.JAMANA_PKI_ORGANISATION
+        ).first()
+        if owner is None:
+            raise JamanaError("no_pki_operator", _("The PKI operator is not set up."))
+        require_permission(agent, REVOKE_CERTIFICATE, owner)
+        if record.role == Role.ROOT.value:
+            raise JamanaError("root_not_revocable", _("The root is replaced, not revoked."))
+        if record.revoked_at is not None:
+            raise JamanaError("already_revoked", _("This certificate is already revoked."))
+        record.revoked_at = timezone.now()
+        record.revocation_reason = reason
+        record.revoked_by = agent
+        record.save()
+        record_event(
+            action="pki.certificate_revoked", object_type="certificate", object_ref=name,
+            actor=agent, organisation=owner, detail={"reason": reason, "serial": record.serial},
+        )
+        assert record.issuer is not None  # noqa: S101 — only the root issues itself
+        _new_crl(record.issuer)
+    return record

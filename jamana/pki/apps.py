@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PkiConfig(AppConfig):
+    name = "jamana.pki"
+    label = "pki"
+    verbose_name = "National PKI"

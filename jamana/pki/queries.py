@@ -1,0 +1,133 @@
+"""Read-side of the PKI: the trust objects (TSA, OCSP responder, sealing material) built from
+the database and the key store, and the certificates and CRLs served publicly."""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp
+
+from jamana.identity.models import Organisation
+from jamana.pki.actions import (
+    RFC5280_REASONS,
+    do_ensure_seal_certificate,
+    do_refresh_crl,
+    load_certificate,
+)
+from jamana.pki.keystore import key_store
+from jamana.pki.models import CertificateRecord, PartnerAnchor, RevocationReason
+from jamana.trust.pades import SealingMaterial
+from jamana.trust.pki import Policy
+from jamana.trust.revocation import CertStatus, OcspResponder, ResponderIdentity
+from jamana.trust.tsa import InProcessTimeStamper, TimeStampAuthority
+
+CA_NAMES = ("root", "seal-ca", "person-ca")
+
+
+def get_record(name: str) -> CertificateRecord | None:
+    return CertificateRecord.objects.select_related("issuer").filter(name=name).first()
+
+
+def certificate(name: str) -> x509.Certificate:
+    return load_certificate(CertificateRecord.objects.get(name=name))
+
+
+def own_root() -> x509.Certificate:
+    return certificate("root")
+
+
+def trust_roots() -> list[x509.Certificate]:
+    """This instance's root and the partner roots it imported."""
+    roots = [own_root()]
+    roots += [
+        x509.load_der_x509_certificate(bytes(a.der))
+        for a in PartnerAnchor.objects.filter(role="root")
+    ]
+    return roots
+
+
+def partner_country_of(root: x509.Certificate) -> str | None:
+    digest = hashlib.sha256(root.public_bytes(Encoding.DER)).hexdigest()
+    anchor = PartnerAnchor.objects.filter(sha256=digest).first()
+    return anchor.country if anchor else None
+
+
+def time_stamp_authority() -> TimeStampAuthority:
+    record = CertificateRecord.objects.get(name="tsa")
+    return TimeStampAuthority(
+        certificate=load_certificate(record),
+        private_key=key_store().load(record.key_name),  # type: ignore[arg-type]
+        chain=[certificate("seal-ca")],
+        policy_oid=Policy.TIMESTAMP,
+    )
+
+
+def certificate_status(issuer: x509.Certificate, serial: int) -> CertStatus:
+    """What OCSP says about ``serial`` under ``issuer``: unknown if we never issued it."""
+    ca = next(
+        (CertificateRecord.objects.get(name=n) for n in CA_NAMES
+         if CertificateRecord.objects.filter(name=n).exists()
+         and certificate(n) == issuer),
+        None,
+    )
+    if ca is None:
+        return CertStatus.UNKNOWN
+    record = (
+        CertificateRecord.objects.filter(issuer=ca, serial=f"{serial:x}").exclude(pk=ca.pk).first()
+    )
+    if record is None:
+        return CertStatus.UNKNOWN
+    if record.revoked_at is not None:
+        return CertStatus.revoked(
+            record.revoked_at, RFC5280_REASONS[RevocationReason(record.revocation_reason)]
+        )
+    return CertStatus.GOOD
+
+
+def ocsp_responder() -> OcspResponder:
+    identities = []
+    for ca_name in CA_NAMES:
+        responder = CertificateRecord.objects.get(name=f"ocsp-{ca_name}")
+        identities.append(
+            ResponderIdentity(
+                issuer_certificate=certificate(ca_name),
+                responder_certificate=load_certificate(responder),
+                responder_key=key_store().load(responder.key_name),  # type: ignore[arg-type]
+            )
+        )
+    return OcspResponder(identities, certificate_status)
+
+
+def _ocsp_answer(responder: OcspResponder, cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
+    request = (
+        ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
+    )
+    return responder.respond(request.public_bytes(Encoding.DER))
+
+
+def sealing_material(organisation: Organisation) -> tuple[SealingMaterial, CertificateRecord]:
+    """The organisation's seal (issued on first use), the TSA, and fresh revocation data for
+    both chains, ready to embed."""
+    record = do_ensure_seal_certificate(organisation)
+    seal = load_certificate(record)
+    seal_ca, root = certificate("seal-ca"), own_root()
+    tsa = time_stamp_authority()
+    responder = ocsp_responder()
+    crls = [bytes(do_refresh_crl(name).der) for name in ("root", "seal-ca")]
+    ocsps = [
+        _ocsp_answer(responder, seal, seal_ca),
+        _ocsp_answer(responder, tsa.certificate, seal_ca),
+    ]
+    material = SealingMaterial(
+        certificate=seal,
+        chain=[seal_ca, root],
+        private_key=key_store().load(record.key_name),  # type: ignore[arg-type]
+        timestamper=InProcessTimeStamper(tsa),
+        trust_roots=[root],
+        crls=crls,
+        ocsp_responses=ocsps,
+    )
+    return material, record
