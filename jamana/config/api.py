@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from jamana.documents.api import router as documents_router
 from jamana.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -9,3 +10,4 @@ api = NinjaAPI(
     description="Public API of Jamana. Errors carry a stable `code`; never parse `message`.",
 )
 api.add_router("/", procedures_router)
+api.add_router("/", documents_router)

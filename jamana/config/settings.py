@@ -201,7 +201,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # We embed revocation data we gathered ourselves, with fetching deliberately off.
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
+    },
 }
 
 # Public PKI and verification: the base URL printed in certificates (CRL, OCSP, CA issuers)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("dev/sms/", core_views.dev_sms_inbox, name="dev_sms"),
     path("api/v1/", api.urls),
     path("pki/", include("jamana.pki.urls")),
+    path("", include("jamana.documents.urls")),
 ]

@@ -1,0 +1,23 @@
+"""What each kind of document prints. Services add their kinds here as they arrive
+(birth extracts, bulletin n°3, tax receipts…)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    code: str
+    title: object  # lazy translation
+    validity: dt.timedelta | None  # None: valid until revoked
+
+
+KINDS: dict[str, DocumentKind] = {
+    "residence_attestation": DocumentKind(
+        "residence_attestation", _("Certificate of residence"), dt.timedelta(days=90)
+    ),
+}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from jamana.documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("verify/<str:code>", views.verify_by_code, name="verify_code"),
+    path("agent/documents/<str:number>/", views.agent_document, name="agent_document"),
+]

@@ -1,0 +1,165 @@
+"""Verify a document for anyone: from its PDF (seal checked offline with the embedded
+revocation data, then the registry) or from its code (registry only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cryptography import x509
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jamana.audit.actions import record_access
+from jamana.core.references import InvalidReference, parse_reference
+from jamana.documents.models import Document, DocumentStatus
+from jamana.pki.models import PartnerAnchor
+from jamana.pki.queries import trust_roots
+from jamana.trust.errors import MalformedRequest
+from jamana.trust.pades import SealCheck, SealVerdict, check_sealed_pdf
+
+
+class Verdict(StrEnum):
+    VALID = "valid"
+    ALTERED = "altered"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    UNTRUSTED = "untrusted"
+    UNKNOWN = "unknown"
+
+
+VERDICT_TEXT = {
+    Verdict.VALID: _("Valid: this document was issued by the administration named below and "
+                     "has not been changed."),
+    Verdict.ALTERED: _("Altered: this file was changed after it was sealed. Do not accept it."),
+    Verdict.REVOKED: _("Revoked: the issuing administration has withdrawn this document."),
+    Verdict.EXPIRED: _("Expired: this document is no longer within its period of validity."),
+    Verdict.UNTRUSTED: _("Untrusted issuer: the seal does not come from an administration that "
+                         "this platform trusts."),
+    Verdict.UNKNOWN: _("Unknown: no document with this code or content was issued by a trusted "
+                       "administration."),
+}
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    verdict: Verdict
+    document: Document | None = None
+    issuer_name: str = ""
+    issuer_country: str = ""
+    holder_name: str = ""
+    title: str = ""
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    revocation_reason: str = ""
+    seal: SealCheck | None = None
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.verdict == Verdict.VALID
+
+    @property
+    def message(self) -> str:
+        return str(VERDICT_TEXT[self.verdict])
+
+
+def _from_registry(document: Document, checks: list[tuple[str, bool]],
+                   seal: SealCheck | None = None) -> VerificationResult:
+    now = timezone.now()
+    checks.append((str(_("Found in the registry of issued documents")), True))
+    if document.status == DocumentStatus.REVOKED:
+        verdict = Verdict.REVOKED
+        checks.append((str(_("Not revoked")), False))
+    elif document.expires_at and document.expires_at <= now:
+        verdict = Verdict.EXPIRED
+        checks.append((str(_("Within its period of validity")), False))
+    else:
+        verdict = Verdict.VALID
+        checks.append((str(_("Not revoked")), True))
+        if document.expires_at:
+            checks.append((str(_("Within its period of validity")), True))
+    with transaction.atomic():
+        if document.holder_id:
+            # A verification reads the holder's name: the holder can see it was verified.
+            record_access(
+                person=document.holder, object_type="document", object_ref=document.number,
+                purpose=str(_("Document verification (public)")),
+            )
+    return VerificationResult(
+        verdict=verdict, document=document, issuer_name=document.issuer.name,
+        issuer_country=document.issuer.country, holder_name=document.holder_name,
+        title=document.title, issued_at=document.issued_at, expires_at=document.expires_at,
+        revoked_at=document.revoked_at, revocation_reason=document.revocation_reason,
+        seal=seal, checks=checks,
+    )
+
+
+def verify_code(typed: str) -> VerificationResult:
+    checks: list[tuple[str, bool]] = []
+    try:
+        number = parse_reference(typed)
+    except InvalidReference:
+        checks.append((str(_("The code is well formed (check character)")), False))
+        return VerificationResult(Verdict.UNKNOWN, checks=checks)
+    checks.append((str(_("The code is well formed (check character)")), True))
+    document = Document.objects.select_related("issuer", "holder").filter(number=number).first()
+    if document is None:
+        checks.append((str(_("Found in the registry of issued documents")), False))
+        return VerificationResult(Verdict.UNKNOWN, checks=checks)
+    return _from_registry(document, checks)
+
+
+def _partner_country(signer: x509.Certificate | None) -> str:
+    if signer is None:
+        return ""
+    for anchor in PartnerAnchor.objects.exclude(role="root"):
+        if x509.load_der_x509_certificate(bytes(anchor.der)).subject == signer.issuer:
+            return anchor.country
+    return ""
+
+
+def verify_pdf(data: bytes) -> VerificationResult:
+    """Seal first (nothing is valid only because our database says so), then registry."""
+    checks: list[tuple[str, bool]] = []
+    try:
+        seal = check_sealed_pdf(data, trust_roots=trust_roots())
+    except MalformedRequest:
+        checks.append((str(_("The file is a PDF of acceptable size")), False))
+        return VerificationResult(Verdict.UNKNOWN, checks=checks)
+    if seal.verdict in (SealVerdict.MALFORMED, SealVerdict.NOT_SEALED):
+        checks.append((str(_("The file carries an electronic seal")), False))
+        return VerificationResult(Verdict.UNKNOWN, seal=seal, checks=checks)
+    checks.append((str(_("The file carries an electronic seal")), True))
+    checks.append((str(_("The sealed content is unchanged")), seal.intact and seal.whole_document))
+    if seal.verdict == SealVerdict.ALTERED:
+        return VerificationResult(Verdict.ALTERED, seal=seal, checks=checks)
+    checks.append((str(_("The seal comes from a trusted administration")), seal.trusted))
+    if seal.verdict == SealVerdict.UNTRUSTED:
+        return VerificationResult(Verdict.UNTRUSTED, seal=seal, checks=checks)
+    checks.append((str(_("Timestamped by a trusted time-stamping authority")), seal.timestamped))
+    checks.append((str(_("Revocation data embedded: verifiable offline")), seal.long_term))
+    digest = hashlib.sha256(data).hexdigest()
+    document = Document.objects.select_related("issuer", "holder").filter(sha256=digest).first()
+    if document is not None:
+        return _from_registry(document, checks, seal)
+    country = _partner_country(seal.signer_certificate)
+    if country and country != settings.JAMANA_COUNTRY:
+        subject = seal.signer_certificate.subject if seal.signer_certificate else None
+        name = ""
+        if subject is not None:
+            names = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+            name = str(names[0].value) if names else ""
+        checks.append((str(_("Issued by a partner instance (its registry was not consulted)")),
+                       True))
+        return VerificationResult(
+            Verdict.VALID, issuer_name=name, issuer_country=country, seal=seal,
+            issued_at=seal.signing_time, checks=checks,
+        )
+    checks.append((str(_("Found in the registry of issued documents")), False))
+    return VerificationResult(Verdict.UNKNOWN, seal=seal, checks=checks)
