@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from jamana.config.api import api
 from jamana.core import views as core_views
+from jamana.pki import views as pki_views
 from jamana.procedures import views as procedure_views
 
 urlpatterns = [
@@ -15,5 +16,6 @@ urlpatterns = [
     path("dev/sms/", core_views.dev_sms_inbox, name="dev_sms"),
     path("api/v1/", api.urls),
     path("pki/", include("jamana.pki.urls")),
+    path(".well-known/jamana/trust-list.json", pki_views.trust_list, name="trust_list"),
     path("", include("jamana.documents.urls")),
 ]

@@ -87,14 +87,28 @@ def issue_document(
         with transaction.atomic():
             stored_name = default_storage.save(f"documents/{number}.pdf", ContentFile(sealed))
             document = Document.objects.create(
-                number=number, kind=kind, title=title, holder=holder, holder_name=holder_name,
-                issuer=issuer, seal_certificate=seal_record, request=request, issued_at=now,
-                expires_at=now + spec.validity if spec.validity else None, language=language,
-                sha256=digest, file=stored_name, size=len(sealed),
+                number=number,
+                kind=kind,
+                title=title,
+                holder=holder,
+                holder_name=holder_name,
+                issuer=issuer,
+                seal_certificate=seal_record,
+                request=request,
+                issued_at=now,
+                expires_at=now + spec.validity if spec.validity else None,
+                language=language,
+                sha256=digest,
+                file=stored_name,
+                size=len(sealed),
             )
             record_event(
-                action="document.issued", object_type="document", object_ref=number,
-                actor=actor, organisation=issuer, detail={"kind": kind, "sha256": digest},
+                action="document.issued",
+                object_type="document",
+                object_ref=number,
+                actor=actor,
+                organisation=issuer,
+                detail={"kind": kind, "sha256": digest},
             )
     except BaseException:
         # The row was rolled back; the file must not outlive it.
@@ -126,8 +140,12 @@ def do_revoke_document(*, agent: Account, number: str, reason: str) -> Document:
         document.revoked_by = agent
         document.save()
         record_event(
-            action="document.revoked", object_type="document", object_ref=number, actor=agent,
-            organisation=document.issuer, detail={"reason": reason},
+            action="document.revoked",
+            object_type="document",
+            object_ref=number,
+            actor=agent,
+            organisation=document.issuer,
+            detail={"reason": reason},
         )
     return document
 

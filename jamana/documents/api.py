@@ -65,10 +65,8 @@ def result_out(result: VerificationResult) -> dict:
     }
 
 
-@router.post(
-    "/verify", response={200: VerifyOut, 400: ErrorOut, 413: ErrorOut}, auth=None
-)
-def verify(request: HttpRequest):  # noqa: ANN201 — ninja builds the schema from `response`
+@router.post("/verify", response={200: VerifyOut, 400: ErrorOut, 413: ErrorOut}, auth=None)
+def verify(request: HttpRequest):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.MAX_UPLOAD_BYTES:
         return Status(413, {"code": "too_large", "message": _("The file is too large.")})
     code = None
@@ -86,7 +84,9 @@ def verify(request: HttpRequest):  # noqa: ANN201 — ninja builds the schema fr
     if not isinstance(code, str) or not code.strip():
         return Status(
             400,
-            {"code": "nothing_to_verify",
-             "message": _("Type the document code or choose its PDF file.")},
+            {
+                "code": "nothing_to_verify",
+                "message": _("Type the document code or choose its PDF file."),
+            },
         )
     return result_out(verify_code(code))

@@ -6,11 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VerifyForm(forms.Form):
-    code = forms.CharField(label=_("Document code"), max_length=20, required=False,
-                           help_text=_("9 characters, printed under the title, e.g. 7K3-Q9P-X2M."))
+    code = forms.CharField(
+        label=_("Document code"),
+        max_length=20,
+        required=False,
+        help_text=_("9 characters, printed under the title, e.g. 7K3-Q9P-X2M."),
+    )
     document = forms.FileField(label=_("Or the PDF file"), required=False)
 
-    def clean_document(self):  # noqa: ANN201
+    def clean_document(self):
         upload = self.cleaned_data.get("document")
         if upload and upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
@@ -27,5 +31,6 @@ class VerifyForm(forms.Form):
 
 
 class RevokeDocumentForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for revocation"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason for revocation"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

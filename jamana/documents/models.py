@@ -26,7 +26,10 @@ class Document(models.Model):
         "pki.CertificateRecord", on_delete=models.PROTECT, related_name="+"
     )
     request = models.ForeignKey(
-        "procedures.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT,
+        "procedures.ServiceRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="documents",
     )
     issued_at = models.DateTimeField()

@@ -62,8 +62,12 @@ def render_pdf(content: DocumentContent) -> bytes:
     _register_fonts()
     buffer = BytesIO()
     canvas = Canvas(
-        buffer, pagesize=A4, invariant=True, lang=content.language,
-        initialFontName="DejaVuSans", initialFontSize=10,
+        buffer,
+        pagesize=A4,
+        invariant=True,
+        lang=content.language,
+        initialFontName="DejaVuSans",
+        initialFontSize=10,
     )
     canvas.setTitle(f"{content.title} — {content.number}")
     canvas.setAuthor(content.issuer)
@@ -133,6 +137,10 @@ def _draw_qr(canvas: Canvas, payload: str, *, x: float, y: float, size: float) -
         for col_index, dark in enumerate(row):
             if dark:
                 canvas.rect(
-                    x + col_index * module, y + size - (row_index + 1) * module, module, module,
-                    stroke=0, fill=1,
+                    x + col_index * module,
+                    y + size - (row_index + 1) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
                 )

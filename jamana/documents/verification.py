@@ -33,15 +33,19 @@ class Verdict(StrEnum):
 
 
 VERDICT_TEXT = {
-    Verdict.VALID: _("Valid: this document was issued by the administration named below and "
-                     "has not been changed."),
+    Verdict.VALID: _(
+        "Valid: this document was issued by the administration named below and "
+        "has not been changed."
+    ),
     Verdict.ALTERED: _("Altered: this file was changed after it was sealed. Do not accept it."),
     Verdict.REVOKED: _("Revoked: the issuing administration has withdrawn this document."),
     Verdict.EXPIRED: _("Expired: this document is no longer within its period of validity."),
-    Verdict.UNTRUSTED: _("Untrusted issuer: the seal does not come from an administration that "
-                         "this platform trusts."),
-    Verdict.UNKNOWN: _("Unknown: no document with this code or content was issued by a trusted "
-                       "administration."),
+    Verdict.UNTRUSTED: _(
+        "Untrusted issuer: the seal does not come from an administration that this platform trusts."
+    ),
+    Verdict.UNKNOWN: _(
+        "Unknown: no document with this code or content was issued by a trusted administration."
+    ),
 }
 
 
@@ -69,8 +73,9 @@ class VerificationResult:
         return str(VERDICT_TEXT[self.verdict])
 
 
-def _from_registry(document: Document, checks: list[tuple[str, bool]],
-                   seal: SealCheck | None = None) -> VerificationResult:
+def _from_registry(
+    document: Document, checks: list[tuple[str, bool]], seal: SealCheck | None = None
+) -> VerificationResult:
     now = timezone.now()
     checks.append((str(_("Found in the registry of issued documents")), True))
     if document.status == DocumentStatus.REVOKED:
@@ -88,15 +93,24 @@ def _from_registry(document: Document, checks: list[tuple[str, bool]],
         if document.holder_id:
             # A verification reads the holder's name: the holder can see it was verified.
             record_access(
-                person=document.holder, object_type="document", object_ref=document.number,
+                person=document.holder,
+                object_type="document",
+                object_ref=document.number,
                 purpose=str(_("Document verification (public)")),
             )
     return VerificationResult(
-        verdict=verdict, document=document, issuer_name=document.issuer.name,
-        issuer_country=document.issuer.country, holder_name=document.holder_name,
-        title=document.title, issued_at=document.issued_at, expires_at=document.expires_at,
-        revoked_at=document.revoked_at, revocation_reason=document.revocation_reason,
-        seal=seal, checks=checks,
+        verdict=verdict,
+        document=document,
+        issuer_name=document.issuer.name,
+        issuer_country=document.issuer.country,
+        holder_name=document.holder_name,
+        title=document.title,
+        issued_at=document.issued_at,
+        expires_at=document.expires_at,
+        revoked_at=document.revoked_at,
+        revocation_reason=document.revocation_reason,
+        seal=seal,
+        checks=checks,
     )
 
 
@@ -155,11 +169,16 @@ def verify_pdf(data: bytes) -> VerificationResult:
         if subject is not None:
             names = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
             name = str(names[0].value) if names else ""
-        checks.append((str(_("Issued by a partner instance (its registry was not consulted)")),
-                       True))
+        checks.append(
+            (str(_("Issued by a partner instance (its registry was not consulted)")), True)
+        )
         return VerificationResult(
-            Verdict.VALID, issuer_name=name, issuer_country=country, seal=seal,
-            issued_at=seal.signing_time, checks=checks,
+            Verdict.VALID,
+            issuer_name=name,
+            issuer_country=country,
+            seal=seal,
+            issued_at=seal.signing_time,
+            checks=checks,
         )
     checks.append((str(_("Found in the registry of issued documents")), False))
     return VerificationResult(Verdict.UNKNOWN, seal=seal, checks=checks)

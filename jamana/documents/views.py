@@ -53,6 +53,4 @@ def agent_document(request: AuthenticatedRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The document is revoked."))
             return redirect("documents:agent_document", number=number)
-    return render(
-        request, "documents/agent_document.html", {"document": document, "form": form}
-    )
+    return render(request, "documents/agent_document.html", {"document": document, "form": form})

@@ -19,7 +19,7 @@ from jamana.identity.models import Account, Organisation
 from jamana.identity.permissions import REVOKE_CERTIFICATE
 from jamana.identity.queries import require_permission
 from jamana.pki.keystore import key_store, public_urls
-from jamana.pki.models import CertificateRecord, CrlRecord, RevocationReason
+from jamana.pki.models import CertificateRecord, CrlRecord, PartnerAnchor, RevocationReason
 from jamana.trust.pki import Role, build_name, create_root, issue_certificate
 from jamana.trust.revocation import RevokedEntry, build_crl
 
@@ -57,39 +57,65 @@ def load_certificate(record: CertificateRecord) -> x509.Certificate:
 
 
 def _save(
-    *, name: str, role: Role, certificate: x509.Certificate, key_name: str,
-    issuer: CertificateRecord | None, organisation: Organisation | None = None,
+    *,
+    name: str,
+    role: Role,
+    certificate: x509.Certificate,
+    key_name: str,
+    issuer: CertificateRecord | None,
+    organisation: Organisation | None = None,
 ) -> CertificateRecord:
     record = CertificateRecord.objects.create(
-        name=name, role=role.value, issuer=issuer, serial=f"{certificate.serial_number:x}",
-        subject=certificate.subject.rfc4514_string(), der=certificate.public_bytes(Encoding.DER),
-        key_name=key_name, organisation=organisation,
-        not_before=certificate.not_valid_before_utc, not_after=certificate.not_valid_after_utc,
+        name=name,
+        role=role.value,
+        issuer=issuer,
+        serial=f"{certificate.serial_number:x}",
+        subject=certificate.subject.rfc4514_string(),
+        der=certificate.public_bytes(Encoding.DER),
+        key_name=key_name,
+        organisation=organisation,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
     )
     if issuer is None:  # the root is its own issuer
         record.issuer = record
         record.save(update_fields=["issuer"])
     record_event(
-        action="pki.certificate_issued", object_type="certificate", object_ref=name,
-        organisation=organisation, detail={"serial": record.serial, "role": role.value},
+        action="pki.certificate_issued",
+        object_type="certificate",
+        object_ref=name,
+        organisation=organisation,
+        detail={"serial": record.serial, "role": role.value},
     )
     return record
 
 
 def _issue_under(
-    *, name: str, role: Role, issuer: CertificateRecord, subject: x509.Name,
+    *,
+    name: str,
+    role: Role,
+    issuer: CertificateRecord,
+    subject: x509.Name,
     organisation: Organisation | None = None,
 ) -> CertificateRecord:
     key_name = f"{name}-{secrets.token_hex(4)}"
     key = key_store().generate(key_name)
     certificate = issue_certificate(
-        role=role, subject=subject, public_key=key.public_key(),
+        role=role,
+        subject=subject,
+        public_key=key.public_key(),
         issuer_certificate=load_certificate(issuer),
         issuer_key=key_store().load(issuer.key_name),  # type: ignore[arg-type]
-        issuer_name=issuer.name, urls=public_urls(), now=timezone.now(),
+        issuer_name=issuer.name,
+        urls=public_urls(),
+        now=timezone.now(),
     )
     return _save(
-        name=name, role=role, certificate=certificate, key_name=key_name, issuer=issuer,
+        name=name,
+        role=role,
+        certificate=certificate,
+        key_name=key_name,
+        issuer=issuer,
         organisation=organisation,
     )
 
@@ -103,15 +129,15 @@ def do_trust_init() -> list[str]:
             if CertificateRecord.objects.filter(name=name).exists():
                 continue
             subject = build_name(
-                country=country, organisation=_pki_organisation_name(),
+                country=country,
+                organisation=_pki_organisation_name(),
                 common_name=f"Jamana {country} — {common_name}",
             )
             if issuer_name is None:
                 key_name = f"{name}-{secrets.token_hex(4)}"
                 key = key_store().generate(key_name)
                 certificate = create_root(key=key, subject=subject, now=timezone.now())
-                _save(name=name, role=role, certificate=certificate, key_name=key_name,
-                      issuer=None)
+                _save(name=name, role=role, certificate=certificate, key_name=key_name, issuer=None)
             else:
                 issuer = CertificateRecord.objects.get(name=issuer_name)
                 _issue_under(name=name, role=role, issuer=issuer, subject=subject)
@@ -132,7 +158,9 @@ def do_ensure_seal_certificate(organisation: Organisation) -> CertificateRecord:
     now = timezone.now()
     current = (
         CertificateRecord.objects.filter(
-            organisation=organisation, role=Role.SEAL.value, revoked_at__isnull=True,
+            organisation=organisation,
+            role=Role.SEAL.value,
+            revoked_at__isnull=True,
             not_after__gt=now + dt.timedelta(days=1),
         )
         .order_by("-not_before")
@@ -146,7 +174,8 @@ def do_ensure_seal_certificate(organisation: Organisation) -> CertificateRecord:
         previous = CertificateRecord.objects.filter(name__startswith=base).count()
         name = base if previous == 0 else f"{base}-{previous + 1}"
         subject = build_name(
-            country=organisation.country, organisation=organisation.name[:64],
+            country=organisation.country,
+            organisation=organisation.name[:64],
             common_name=organisation.name[:64],
             organisation_identifier=f"GOV{organisation.country}-{organisation.code}",
         )
@@ -161,7 +190,8 @@ def _new_crl(ca: CertificateRecord) -> CrlRecord:
     number = (last.number + 1) if last else 1
     revoked = [
         RevokedEntry(
-            serial_number=int(r.serial, 16), revoked_at=r.revoked_at,
+            serial_number=int(r.serial, 16),
+            revoked_at=r.revoked_at,
             reason=RFC5280_REASONS[RevocationReason(r.revocation_reason)],
         )
         for r in CertificateRecord.objects.filter(issuer=ca, revoked_at__isnull=False).exclude(
@@ -171,7 +201,10 @@ def _new_crl(ca: CertificateRecord) -> CrlRecord:
     der = build_crl(
         issuer_certificate=load_certificate(ca),
         issuer_key=key_store().load(ca.key_name),  # type: ignore[arg-type]
-        revoked=revoked, crl_number=number, this_update=now, next_update=now + CRL_VALIDITY,
+        revoked=revoked,
+        crl_number=number,
+        this_update=now,
+        next_update=now + CRL_VALIDITY,
     )
     return CrlRecord.objects.create(
         ca=ca, number=number, this_update=now, next_update=now + CRL_VALIDITY, der=der
@@ -199,9 +232,10 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
         record = CertificateRecord.objects.select_for_update().filter(name=name).first()
         if record is None:
             raise NotFound("unknown_certificate", _("No such certificate."))
-        owner = record.organisation or Organisation.objects.filter(
-            code=settings.JAMANA_PKI_ORGANISATION
-        ).first()
+        owner = (
+            record.organisation
+            or Organisation.objects.filter(code=settings.JAMANA_PKI_ORGANISATION).first()
+        )
         if owner is None:
             raise JamanaError("no_pki_operator", _("The PKI operator is not set up."))
         require_permission(agent, REVOKE_CERTIFICATE, owner)
@@ -214,9 +248,57 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
         record.revoked_by = agent
         record.save()
         record_event(
-            action="pki.certificate_revoked", object_type="certificate", object_ref=name,
-            actor=agent, organisation=owner, detail={"reason": reason, "serial": record.serial},
+            action="pki.certificate_revoked",
+            object_type="certificate",
+            object_ref=name,
+            actor=agent,
+            organisation=owner,
+            detail={"reason": reason, "serial": record.serial},
         )
         assert record.issuer is not None  # noqa: S101 — only the root issues itself
         _new_crl(record.issuer)
     return record
+
+
+def do_import_partner_trust_list(
+    *, document: bytes | str, country: str, pinned_root_sha256: str, source: str
+) -> list[PartnerAnchor]:
+    """Import an AES partner's signed trust list after verifying it against its pinned root.
+    Importing the same list again changes nothing."""
+    from jamana.trust.trustlist import TrustListError, read_trust_list
+
+    if country == settings.JAMANA_COUNTRY:
+        raise JamanaError("own_country", _("An instance does not import its own trust list."))
+    try:
+        trust_list = read_trust_list(
+            document,
+            pinned_root_sha256=pinned_root_sha256,
+            expected_country=country,
+            now=timezone.now(),
+        )
+    except TrustListError as exc:
+        raise JamanaError(
+            "bad_trust_list", _("Trust list refused: %(why)s"), why=str(exc)
+        ) from None
+    anchors = []
+    with transaction.atomic():
+        for entry in trust_list.entries:
+            anchor, _created = PartnerAnchor.objects.update_or_create(
+                sha256=entry.sha256,
+                defaults={
+                    "country": country,
+                    "name": entry.name,
+                    "role": entry.role,
+                    "der": entry.certificate.public_bytes(Encoding.DER),
+                    "source": source,
+                    "imported_at": timezone.now(),
+                },
+            )
+            anchors.append(anchor)
+        record_event(
+            action="pki.partner_trust_list_imported",
+            object_type="trust_list",
+            object_ref=country,
+            detail={"source": source, "entries": len(anchors)},
+        )
+    return anchors

@@ -28,7 +28,10 @@ class CertificateRecord(models.Model):
     der = models.BinaryField()
     key_name = models.CharField(max_length=96)
     organisation = models.ForeignKey(
-        "identity.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "identity.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="certificates",
     )
     not_before = models.DateTimeField()

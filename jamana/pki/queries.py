@@ -68,9 +68,11 @@ def time_stamp_authority() -> TimeStampAuthority:
 def certificate_status(issuer: x509.Certificate, serial: int) -> CertStatus:
     """What OCSP says about ``serial`` under ``issuer``: unknown if we never issued it."""
     ca = next(
-        (CertificateRecord.objects.get(name=n) for n in CA_NAMES
-         if CertificateRecord.objects.filter(name=n).exists()
-         and certificate(n) == issuer),
+        (
+            CertificateRecord.objects.get(name=n)
+            for n in CA_NAMES
+            if CertificateRecord.objects.filter(name=n).exists() and certificate(n) == issuer
+        ),
         None,
     )
     if ca is None:
@@ -101,10 +103,10 @@ def ocsp_responder() -> OcspResponder:
     return OcspResponder(identities, certificate_status)
 
 
-def _ocsp_answer(responder: OcspResponder, cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
-    request = (
-        ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
-    )
+def _ocsp_answer(
+    responder: OcspResponder, cert: x509.Certificate, issuer: x509.Certificate
+) -> bytes:
+    request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
     return responder.respond(request.public_bytes(Encoding.DER))
 
 
@@ -131,3 +133,30 @@ def sealing_material(organisation: Organisation) -> tuple[SealingMaterial, Certi
         ocsp_responses=ocsps,
     )
     return material, record
+
+
+def published_trust_list() -> dict[str, object]:
+    """This instance's signed trust list (root, issuing CAs, TSA)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from jamana.trust.trustlist import TrustListEntry, build_trust_list
+
+    entries = [
+        TrustListEntry(name, role, certificate(name))
+        for name, role in [
+            ("root", "root"),
+            ("seal-ca", "seal-ca"),
+            ("person-ca", "person-ca"),
+            ("tsa", "tsa"),
+        ]
+    ]
+    signer = CertificateRecord.objects.get(name="trust-list")
+    return build_trust_list(
+        country=settings.JAMANA_COUNTRY,
+        entries=entries,
+        signer_certificate=load_certificate(signer),
+        signer_key=key_store().load(signer.key_name),  # type: ignore[arg-type]
+        chain=[certificate("seal-ca"), own_root()],
+        now=timezone.now(),
+    )

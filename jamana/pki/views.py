@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jamana.core.errors import NotFound
 from jamana.pki.actions import do_refresh_crl
-from jamana.pki.queries import get_record, ocsp_responder, time_stamp_authority
+from jamana.pki.queries import (
+    get_record,
+    ocsp_responder,
+    published_trust_list,
+    time_stamp_authority,
+)
 
 MAX_PROTOCOL_REQUEST = 64 * 1024
 _NAME = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -54,7 +59,8 @@ def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
     if request.method == "POST":
         if request.content_type != "application/ocsp-request":
             return HttpResponse(
-                "Content-Type must be application/ocsp-request", status=415,
+                "Content-Type must be application/ocsp-request",
+                status=415,
                 content_type="text/plain",
             )
         if _too_large(request):
@@ -63,7 +69,8 @@ def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
     else:
         if not encoded:
             return HttpResponse(
-                "POST an OCSP request, or GET /pki/ocsp/<base64 request>", status=400,
+                "POST an OCSP request, or GET /pki/ocsp/<base64 request>",
+                status=400,
                 content_type="text/plain",
             )
         answer = responder.respond_to_get(encoded)
@@ -75,10 +82,18 @@ def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
 def tsa(request: HttpRequest) -> HttpResponse:
     if request.content_type != "application/timestamp-query":
         return HttpResponse(
-            "Content-Type must be application/timestamp-query", status=415,
+            "Content-Type must be application/timestamp-query",
+            status=415,
             content_type="text/plain",
         )
     if _too_large(request):
         return HttpResponse("Request too large", status=413, content_type="text/plain")
     answer = time_stamp_authority().respond(request.body)
     return HttpResponse(answer, content_type="application/timestamp-reply")
+
+
+@require_GET
+def trust_list(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(published_trust_list())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

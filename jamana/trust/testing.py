@@ -27,6 +27,7 @@ class TestPki:
     ocsp_root: Issued
     ocsp_seal: Issued
     seal: Issued
+    trust_list: Issued
 
 
 def make_test_pki(
@@ -76,6 +77,7 @@ def make_test_pki(
             seal_ca,
             "seal-ca",
             Role.SEAL,
-            name("Centre d'état civil test", "Centre d'état civil test", "ML-TEST-CEC"),
+            name("Centre d'état civil test", "Centre d'état civil test", f"{country}-TEST-CEC"),
         ),
+        trust_list=under(seal_ca, "seal-ca", Role.TRUST_LIST, name("Jamana trust list (test)")),
     )

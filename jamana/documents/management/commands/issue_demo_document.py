@@ -21,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--address", default="Badalabougou, rue 120, porte 45, Bamako")
         parser.add_argument("--language", default="fr", choices=["fr", "bm", "en"])
 
-    def handle(self, *args: Any, out: Path, nina: str, issuer: str, address: str,
-               language: str, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        out: Path,
+        nina: str,
+        issuer: str,
+        address: str,
+        language: str,
+        **options: Any,
+    ) -> None:
         identifier = PersonIdentifier.objects.filter(kind="nina", value=nina.upper()).first()
         if identifier is None:
             raise CommandError(f"No person with NINA {nina} (run `manage.py seed_demo`?)")
@@ -33,10 +41,16 @@ class Command(BaseCommand):
         with translation.override(language):
             content = demo_residence_fields(identifier.person, address)
         document = issue_document(
-            kind="residence_attestation", issuer=organisation, holder=identifier.person,
-            language=language, **content,
+            kind="residence_attestation",
+            issuer=organisation,
+            holder=identifier.person,
+            language=language,
+            **content,
         )
         out.write_bytes(read_document_file(document))
-        self.stdout.write(self.style.SUCCESS(
-            f"Issued {document.number} ({document.size} bytes, sha256 {document.sha256}) → {out}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Issued {document.number} ({document.size} bytes, "
+                f"sha256 {document.sha256}) → {out}"
+            )
+        )

@@ -31,9 +31,12 @@ class Command(BaseCommand):
             result = verify_code(code)
         self.stdout.write(f"{result.verdict.value.upper()}: {result.message}")
         for label, value in [
-            ("Document", result.title), ("Issuer", result.issuer_name),
-            ("Country", result.issuer_country), ("Holder", result.holder_name),
-            ("Issued", result.issued_at), ("Revoked", result.revoked_at),
+            ("Document", result.title),
+            ("Issuer", result.issuer_name),
+            ("Country", result.issuer_country),
+            ("Holder", result.holder_name),
+            ("Issued", result.issued_at),
+            ("Revoked", result.revoked_at),
             ("Reason", result.revocation_reason),
             ("Seal", result.seal.level if result.seal else ""),
         ]:
