@@ -215,7 +215,9 @@ JAMANA_KEY_DIR = Path(env_str("JAMANA_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 _DEV_KEY_PASSPHRASE = "dev-only-key-passphrase"  # noqa: S105 (dev only; refused in production)
 JAMANA_KEY_PASSPHRASE = env_str("JAMANA_KEY_PASSPHRASE", "" if PRODUCTION else _DEV_KEY_PASSPHRASE)
 if PRODUCTION and len(JAMANA_KEY_PASSPHRASE) < 16:
-    raise ImproperlyConfiguredEnv("JAMANA_KEY_PASSPHRASE must be set (16+ characters) in production")
+    raise ImproperlyConfiguredEnv(
+        "JAMANA_KEY_PASSPHRASE must be set (16+ characters) in production"
+    )
 JAMANA_PKI_ORGANISATION = env_str("JAMANA_PKI_ORGANISATION", f"{JAMANA_COUNTRY}-PKI")
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
-from jamana.core.errors import JamanaError, NotFound
+from jamana.core.errors import JamanaError, NotFound, PermissionDenied
 from jamana.identity.models import Account, Organisation
 from jamana.identity.permissions import REVOKE_CERTIFICATE
-from jamana.identity.queries import require_permission
+from jamana.identity.queries import has_permission
 from jamana.pki.keystore import key_store, public_urls
 from jamana.pki.models import CertificateRecord, CrlRecord, PartnerAnchor, RevocationReason
 from jamana.trust.pki import Role, build_name, create_root, issue_certificate
@@ -232,13 +232,14 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
         record = CertificateRecord.objects.select_for_update().filter(name=name).first()
         if record is None:
             raise NotFound("unknown_certificate", _("No such certificate."))
-        owner = (
-            record.organisation
-            or Organisation.objects.filter(code=settings.JAMANA_PKI_ORGANISATION).first()
-        )
-        if owner is None:
-            raise JamanaError("no_pki_operator", _("The PKI operator is not set up."))
-        require_permission(agent, REVOKE_CERTIFICATE, owner)
+        # The organisation that owns a seal may revoke it; the PKI operator may revoke any.
+        operator = Organisation.objects.filter(code=settings.JAMANA_PKI_ORGANISATION).first()
+        owners = [o for o in (record.organisation, operator) if o is not None]
+        if not any(has_permission(agent, REVOKE_CERTIFICATE, o) for o in owners):
+            raise PermissionDenied(
+                "permission_denied", _("Your role does not allow this action here.")
+            )
+        owner = record.organisation or operator
         if record.role == Role.ROOT.value:
             raise JamanaError("root_not_revocable", _("The root is replaced, not revoked."))
         if record.revoked_at is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from jamana.trust.pades import SealingMaterial
 from jamana.trust.pki import PkiUrls, Role, build_name, create_root, issue_certificate, new_key
 
 
@@ -80,4 +81,61 @@ def make_test_pki(
             name("Centre d'état civil test", "Centre d'état civil test", f"{country}-TEST-CEC"),
         ),
         trust_list=under(seal_ca, "seal-ca", Role.TRUST_LIST, name("Jamana trust list (test)")),
+    )
+
+
+def sealing_material_for(pki: TestPki) -> SealingMaterial:
+    """Sealing material from a test PKI: its seal, its TSA, fresh CRLs and OCSP answers."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509 import ocsp
+
+    from jamana.trust.pki import Policy
+    from jamana.trust.revocation import (
+        CertStatus,
+        OcspResponder,
+        ResponderIdentity,
+        build_crl,
+    )
+    from jamana.trust.tsa import InProcessTimeStamper, TimeStampAuthority
+
+    now = dt.datetime.now(dt.UTC)
+    crls = [
+        build_crl(
+            issuer_certificate=ca.certificate,
+            issuer_key=ca.key,
+            revoked=[],
+            crl_number=1,
+            this_update=now,
+            next_update=now + dt.timedelta(days=7),
+        )
+        for ca in (pki.root, pki.seal_ca)
+    ]
+    responder = OcspResponder(
+        [ResponderIdentity(pki.seal_ca.certificate, pki.ocsp_seal.certificate, pki.ocsp_seal.key)],
+        lambda issuer, serial: CertStatus.GOOD,
+    )
+
+    def answer(cert: x509.Certificate) -> bytes:
+        request = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(cert, pki.seal_ca.certificate, hashes.SHA256())
+            .build()
+        )
+        return responder.respond(request.public_bytes(Encoding.DER))
+
+    tsa = TimeStampAuthority(
+        certificate=pki.tsa.certificate,
+        private_key=pki.tsa.key,
+        chain=[pki.seal_ca.certificate],
+        policy_oid=Policy.TIMESTAMP,
+    )
+    return SealingMaterial(
+        certificate=pki.seal.certificate,
+        chain=[pki.seal_ca.certificate, pki.root.certificate],
+        private_key=pki.seal.key,
+        timestamper=InProcessTimeStamper(tsa),
+        trust_roots=[pki.root.certificate],
+        crls=crls,
+        ocsp_responses=[answer(pki.seal.certificate), answer(pki.tsa.certificate)],
     )
