@@ -38,6 +38,7 @@ def test_production_settings_pass_check_deploy_without_warning():
         SECRET_KEY="x7" * 20 + "-production-secret-for-check-only!",
         ALLOWED_HOSTS="jamana.ml",
         DATABASE_URL="sqlite:////tmp/jamana-check.sqlite3",
+        JAMANA_KEY_PASSPHRASE="a-long-key-store-passphrase",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
