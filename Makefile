@@ -19,6 +19,7 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py trust_init
 	@echo "Jamana on http://127.0.0.1:8000 — Ctrl-C stops the web server and the task worker."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --interval 0.5 & \
