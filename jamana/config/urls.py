@@ -10,6 +10,7 @@ urlpatterns = [
     path("services/<str:code>/", procedure_views.service_detail, name="service_detail"),
     path("account/", include("jamana.identity.urls")),
     path("requests/", include("jamana.procedures.urls")),
+    path("agent/certificates/", include("jamana.pki.agent_urls")),
     path("agent/", include("jamana.procedures.agent_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),

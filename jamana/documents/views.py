@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jamana.core.errors import JamanaError
+from jamana.core.errors import JamanaError, NotFound
 from jamana.core.references import InvalidReference, parse_reference
-from jamana.documents.actions import do_revoke_document
+from jamana.documents.actions import do_revoke_document, read_document_file
 from jamana.documents.forms import RevokeDocumentForm, VerifyForm
 from jamana.documents.models import Document
+from jamana.documents.queries import access_own_document, list_my_documents
 from jamana.documents.verification import verify_code, verify_pdf
 from jamana.identity.http import AuthenticatedRequest
 from jamana.procedures.agent_views import agent_required
@@ -54,3 +56,21 @@ def agent_document(request: AuthenticatedRequest, number: str) -> HttpResponse:
             messages.success(request, _("The document is revoked."))
             return redirect("documents:agent_document", number=number)
     return render(request, "documents/agent_document.html", {"document": document, "form": form})
+
+
+@login_required
+def my_documents(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request, "documents/my_documents.html", {"documents": list_my_documents(request.user)}
+    )
+
+
+@login_required
+def download(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    try:
+        document = access_own_document(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(read_document_file(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="jamana-{document.number}.pdf"'
+    return response

@@ -191,7 +191,7 @@ def _new_crl(ca: CertificateRecord) -> CrlRecord:
     revoked = [
         RevokedEntry(
             serial_number=int(r.serial, 16),
-            revoked_at=r.revoked_at,
+            revoked_at=r.revoked_at,  # type: ignore[arg-type]  # filtered on not null
             reason=RFC5280_REASONS[RevocationReason(r.revocation_reason)],
         )
         for r in CertificateRecord.objects.filter(issuer=ca, revoked_at__isnull=False).exclude(

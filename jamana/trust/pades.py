@@ -217,8 +217,9 @@ async def _check(
         and status.modification_level is not None
         and status.modification_level.name in {"NONE", "LTA_UPDATES"}
     )
-    timestamped = status.timestamp_validity is not None
-    ts_ok = timestamped and status.timestamp_validity.intact and status.timestamp_validity.valid
+    ts_status = status.timestamp_validity
+    timestamped = ts_status is not None
+    ts_ok = ts_status is not None and ts_status.intact and ts_status.valid
     problems: list[str] = []
     if not status.intact:
         problems.append("the signed bytes were changed")
@@ -250,6 +251,6 @@ async def _check(
         level=level,
         signer_subject=signer_certificate.subject.rfc4514_string() if signer_certificate else "",
         signer_certificate=signer_certificate,
-        signing_time=status.timestamp_validity.timestamp if ts_ok else status.signer_reported_dt,
+        signing_time=ts_status.timestamp if ts_ok and ts_status else status.signer_reported_dt,
         problems=tuple(problems),
     )

@@ -139,7 +139,8 @@ def read_trust_list(
         policies = signer.extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
     except x509.ExtensionNotFound:
         raise TrustListError("the signer is not a trust-list signer") from None
-    if Policy.TRUST_LIST not in [p.policy_identifier for p in policies.value]:
+    policy_ids = [p.policy_identifier for p in policies.value]  # type: ignore[attr-defined]
+    if Policy.TRUST_LIST not in policy_ids:
         raise TrustListError("the signer is not a trust-list signer")
     try:
         verified = jws.deserialize_json(

@@ -237,3 +237,28 @@ def test_issue_demo_document_command(pki, tmp_path):
 
     call_command("issue_demo_document", "--out", str(out), stdout=io.StringIO())
     assert verify_pdf(out.read_bytes()).verdict == Verdict.VALID
+
+
+def test_holder_downloads_their_document_others_cannot(client, pki, issuer, holder, other_citizen):
+    document = _issue(issuer, holder)
+    citizen = holder.account
+    client.force_login(citizen, backend="jamana.identity.backends.AccountBackend")
+    listing = client.get(reverse("documents:my_documents")).content.decode()
+    assert format_reference(document.number) in listing
+    response = client.get(reverse("documents:download", args=[document.number]))
+    assert response["Content-Type"] == "application/pdf"
+    assert verify_pdf(response.content).verdict == Verdict.VALID
+    client.force_login(other_citizen, backend="jamana.identity.backends.AccountBackend")
+    assert client.get(reverse("documents:download", args=[document.number])).status_code == 404
+
+
+def test_agent_revokes_a_document_from_the_web(client, pki, issuer, holder, registrar):
+    document = _issue(issuer, holder)
+    client.force_login(registrar, backend="jamana.identity.backends.AccountBackend")
+    url = reverse("documents:agent_document", args=[document.number])
+    client.post(url, {"reason": ""})
+    document.refresh_from_db()
+    assert document.status == "valid"
+    client.post(url, {"reason": "Délivré par erreur"})
+    document.refresh_from_db()
+    assert document.status == "revoked" and document.revocation_reason == "Délivré par erreur"

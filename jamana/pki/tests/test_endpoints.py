@@ -254,3 +254,35 @@ def test_trust_list_is_signed_and_importable_by_a_partner(client, pki):
         now=timezone.now(),
     )
     assert {e.role for e in parsed.entries} >= {"root", "seal-ca", "tsa"}
+
+
+def test_agent_revokes_a_seal_from_the_web_and_it_is_audited(client, pki, issuer):
+    from jamana.audit.models import AuditEvent
+    from jamana.testing import make_agent
+
+    seal = do_ensure_seal_certificate(issuer)
+    admin = make_agent(
+        organisation=issuer,
+        role="admin",
+        extra_roles=(),
+        phone="+22376000088",
+        nina="19700101000088Y",
+    )
+    client.force_login(admin, backend="jamana.identity.backends.AccountBackend")
+    page = client.get("/agent/certificates/")
+    assert seal.name in page.content.decode()
+    client.post("/agent/certificates/", {"name": seal.name, "reason": "key_compromise"})
+    seal.refresh_from_db()
+    assert seal.revoked_at is not None and seal.revoked_by == admin
+    assert AuditEvent.objects.filter(action="pki.certificate_revoked", actor=admin).exists()
+
+
+def test_agent_of_another_organisation_sees_and_revokes_nothing(
+    client, pki, issuer, outsider_agent
+):
+    seal = do_ensure_seal_certificate(issuer)
+    client.force_login(outsider_agent, backend="jamana.identity.backends.AccountBackend")
+    assert seal.name not in client.get("/agent/certificates/").content.decode()
+    client.post("/agent/certificates/", {"name": seal.name, "reason": "key_compromise"})
+    seal.refresh_from_db()
+    assert seal.revoked_at is None
