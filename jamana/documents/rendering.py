@@ -97,7 +97,7 @@ def render_pdf(content: DocumentContent) -> bytes:
         canvas.setFont("DejaVuSans-Bold", 10)
         canvas.drawString(left, y, label)
         canvas.setFont("DejaVuSans", 10)
-        for line in _wrap(value, "DejaVuSans", 10, right - left - label_width):
+        for line in _wrap(value or "—", "DejaVuSans", 10, right - left - label_width):
             canvas.drawString(left + label_width, y, line)
             y -= 5.5 * mm
         y -= 1.5 * mm
