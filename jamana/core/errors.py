@@ -15,8 +15,8 @@ class JamanaError(Exception):
 
     @property
     def message(self) -> str:
-        text = str(self._message)
-        return text % self.params if self.params else text
+        # A lazy (n)gettext proxy formats itself, choosing the plural form from the params.
+        return str(self._message % self.params) if self.params else str(self._message)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

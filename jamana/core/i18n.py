@@ -16,3 +16,12 @@ def localized(obj: Any, field: str, language: str | None = None) -> str:
         lang = "fr"
     value = getattr(obj, f"{field}_{lang}", "") or ""
     return value or getattr(obj, f"{field}_fr", "")
+
+
+def record_text(message: Any, **params: Any) -> str:
+    """Text the platform writes into a record (a timeline reason, an access purpose) is kept in
+    the official language, whatever language the person who caused it was using."""
+    from django.conf import settings
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message % params) if params else str(message)

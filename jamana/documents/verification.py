@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_access
+from jamana.core.i18n import record_text
 from jamana.core.references import InvalidReference, parse_reference
 from jamana.documents.models import Document, DocumentStatus
 from jamana.pki.models import PartnerAnchor
@@ -96,7 +97,7 @@ def _from_registry(
                 person=document.holder,
                 object_type="document",
                 object_ref=document.number,
-                purpose=str(_("Document verification (public)")),
+                purpose=record_text(_("Document verification (public)")),
             )
     return VerificationResult(
         verdict=verdict,

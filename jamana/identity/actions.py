@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
@@ -214,7 +214,11 @@ def _check_not_locked(key: str) -> None:
         seconds = int((throttle.locked_until - now).total_seconds()) + 1
         raise SignInError(
             "locked",
-            _("Too many failed attempts. Try again in %(minutes)s minute(s)."),
+            ngettext_lazy(
+                "Too many failed attempts. Try again in %(minutes)s minute.",
+                "Too many failed attempts. Try again in %(minutes)s minutes.",
+                "minutes",
+            ),
             minutes=max(1, (seconds + 59) // 60),
         )
 

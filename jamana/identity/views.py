@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -72,7 +73,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             response.set_cookie("jamana_language", account.language, samesite="Lax")
             return response
     return render(
-        request, "identity/sign_in_code.html", {"form": form, "phone": mask_phone(account.phone)}
+        request,
+        "identity/sign_in_code.html",
+        {
+            "form": form,
+            "phone": mask_phone(account.phone),
+            "code_minutes": max(1, settings.OTP_TTL_SECONDS // 60),
+        },
     )
 
 

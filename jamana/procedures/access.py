@@ -3,11 +3,11 @@ like a missing one, so that references cannot be probed."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_access
 from jamana.core.errors import NotFound
+from jamana.core.i18n import record_text
 from jamana.core.references import InvalidReference, format_reference, parse_reference
 from jamana.identity.models import Account
 from jamana.identity.permissions import VIEW_REQUEST
@@ -73,6 +73,6 @@ def access_request_for_agent(account: Account, typed_reference: str) -> ServiceR
         organisation=request.organisation,
         object_type="request",
         object_ref=request.reference,
-        purpose=gettext("Processing request %(ref)s") % {"ref": format_reference(reference)},
+        purpose=record_text(_("Processing request %(ref)s"), ref=format_reference(reference)),
     )
     return request

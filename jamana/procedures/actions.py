@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError, NotFound
+from jamana.core.i18n import record_text
 from jamana.core.references import format_reference, new_reference
 from jamana.identity.models import Account, Organisation, Person
 from jamana.identity.permissions import (
@@ -200,7 +201,7 @@ def check_cancel_by_citizen(*, account: Account, reference: str, reason: str = "
                 "too_late_to_cancel",
                 _("This request is already being decided and can no longer be withdrawn."),
             )
-        _move(request, S.CANCELLED, actor=account, reason=reason or gettext("Withdrawn"))
+        _move(request, S.CANCELLED, actor=account, reason=reason or record_text(_("Withdrawn")))
 
 
 def check_record_counter_payment(*, agent: Account, reference: str, receipt: str) -> None:
@@ -216,7 +217,7 @@ def check_record_counter_payment(*, agent: Account, reference: str, receipt: str
             S.IN_REVIEW,
             actor=agent,
             organisation=request.organisation,
-            reason=gettext("Paid at the counter, receipt %(receipt)s") % {"receipt": receipt},
+            reason=record_text(_("Paid at the counter, receipt %(receipt)s"), receipt=receipt),
         )
 
 

@@ -13,9 +13,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
+from jamana.core.i18n import record_text
+from jamana.core.references import format_reference
 from jamana.identity.forms import PersonLookupForm
 from jamana.identity.http import AuthenticatedRequest
 from jamana.identity.permissions import VIEW_PERSON, VIEW_REQUEST
@@ -161,7 +164,9 @@ def applicant_record(request: AuthenticatedRequest, reference: str) -> HttpRespo
         account=request.user,
         organisation=case.organisation,
         person_id=case.applicant_id,
-        purpose=_("Processing request %(ref)s") % {"ref": case.reference},
+        purpose=record_text(
+            gettext_lazy("Processing request %(ref)s"), ref=format_reference(case.reference)
+        ),
     )
     return render(
         request,
