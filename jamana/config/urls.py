@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("pki/", include("jamana.pki.urls")),
     path(".well-known/jamana/trust-list.json", pki_views.trust_list, name="trust_list"),
+    path("sign/", include("jamana.documents.signing_urls")),
     path("", include("jamana.documents.urls")),
 ]

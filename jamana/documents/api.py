@@ -38,6 +38,8 @@ class VerifyOut(Schema):
     revoked_at: dt.datetime | None
     revocation_reason: str
     seal_level: str | None
+    signer_name: str
+    signer_nina: str
     checks: list[CheckOut]
 
 
@@ -61,6 +63,8 @@ def result_out(result: VerificationResult) -> dict:
         "revoked_at": result.revoked_at,
         "revocation_reason": result.revocation_reason,
         "seal_level": result.seal.level if result.seal and result.seal.level else None,
+        "signer_name": result.signer_name,
+        "signer_nina": result.signer_id,
         "checks": [{"label": label, "passed": ok} for label, ok in result.checks],
     }
 

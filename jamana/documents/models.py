@@ -52,3 +52,44 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"
+
+
+class SigningStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the SMS code")
+    SIGNED = "signed", _("Signed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SigningSession(models.Model):
+    """A person signing one PDF with their personal certificate (remote signing): the
+    document's hash is fixed first, then an SMS code bound to that hash authorises the
+    signature, so the platform never signs anything the person did not confirm."""
+
+    token = models.CharField(max_length=32, unique=True)
+    account = models.ForeignKey("identity.Account", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200)
+    original_sha256 = models.CharField(max_length=64)
+    original_file = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=SigningStatus.choices, default=SigningStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    certificate = models.ForeignKey(
+        "pki.CertificateRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    signed_file = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def control_code(self) -> str:
+        """The fingerprint shown on screen and in the SMS: 8 hex digits of the hash."""
+        return f"{self.original_sha256[:4]}-{self.original_sha256[4:8]}".upper()

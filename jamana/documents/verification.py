@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from jamana.audit.actions import record_access
 from jamana.core.i18n import record_text
 from jamana.core.references import InvalidReference, parse_reference
-from jamana.documents.models import Document, DocumentStatus
+from jamana.documents.models import Document, DocumentStatus, SigningSession
 from jamana.pki.models import PartnerAnchor
 from jamana.pki.queries import trust_roots
 from jamana.trust.errors import MalformedRequest
 from jamana.trust.pades import SealCheck, SealVerdict, check_sealed_pdf
+from jamana.trust.pki import Policy
 
 
 class Verdict(StrEnum):
@@ -64,6 +65,9 @@ class VerificationResult:
     revocation_reason: str = ""
     seal: SealCheck | None = None
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    # For a personal electronic signature: who signed, and their national identifier.
+    signer_name: str = ""
+    signer_id: str = ""
 
     @property
     def is_valid(self) -> bool:
@@ -139,6 +143,26 @@ def _partner_country(signer: x509.Certificate | None) -> str:
     return ""
 
 
+def _personal_signer(certificate: x509.Certificate | None) -> tuple[str, str] | None:
+    """(name, national id) when ``certificate`` is a personal signature certificate."""
+    if certificate is None:
+        return None
+    try:
+        policies = certificate.extensions.get_extension_for_oid(
+            x509.ExtensionOID.CERTIFICATE_POLICIES
+        ).value
+    except x509.ExtensionNotFound:
+        return None
+    if Policy.PERSON not in [p.policy_identifier for p in policies]:  # type: ignore[attr-defined]
+        return None
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    serials = certificate.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
+    identifier = str(serials[0].value) if serials else ""
+    # ETSI EN 319 412-1: "IDCML-<NINA>" — show the NINA itself.
+    nina = identifier.split("-", 1)[1] if identifier.startswith("IDC") else identifier
+    return (str(names[0].value) if names else ""), nina
+
+
 def verify_pdf(data: bytes) -> VerificationResult:
     """Seal first (nothing is valid only because our database says so), then registry."""
     checks: list[tuple[str, bool]] = []
@@ -163,6 +187,25 @@ def verify_pdf(data: bytes) -> VerificationResult:
     document = Document.objects.select_related("issuer", "holder").filter(sha256=digest).first()
     if document is not None:
         return _from_registry(document, checks, seal)
+    personal = _personal_signer(seal.signer_certificate)
+    if personal is not None:
+        name, identifier = personal
+        signed_here = SigningSession.objects.filter(signed_sha256=digest).exists()
+        checks.append((str(_("Signed with a personal signature certificate")), True))
+        if signed_here:
+            checks.append(
+                (str(_("Found in the register of signatures made on this platform")), True)
+            )
+        return VerificationResult(
+            Verdict.VALID,
+            seal=seal,
+            issued_at=seal.signing_time,
+            checks=checks,
+            title=str(_("Document signed electronically")),
+            signer_name=name,
+            signer_id=identifier,
+            holder_name=name,
+        )
     country = _partner_country(seal.signer_certificate)
     if country and country != settings.JAMANA_COUNTRY:
         subject = seal.signer_certificate.subject if seal.signer_certificate else None

@@ -297,12 +297,21 @@ def check_password_step(identifier: str, password: str) -> Account:
     return account
 
 
-def _hash_code(account_id: int, purpose: str, code: str) -> str:
-    return salted_hmac("jamana.identity.otp", f"{account_id}:{purpose}:{code}").hexdigest()
+def _hash_code(account_id: int, purpose: str, code: str, binding: str = "") -> str:
+    return salted_hmac(
+        "jamana.identity.otp", f"{account_id}:{purpose}:{binding}:{code}"
+    ).hexdigest()
 
 
-def do_send_code(account: Account, purpose: str) -> OneTimeCode:
-    """Issue a fresh 6-digit code by SMS; earlier unused codes of that purpose stop working."""
+def do_send_code(
+    account: Account, purpose: str, *, binding: str = "", control: str = ""
+) -> OneTimeCode:
+    """Issue a fresh 6-digit code by SMS; earlier unused codes of that purpose stop working.
+
+    ``binding`` ties the code to one object (the SHA-256 of a document to sign): the code is
+    then accepted for that object only. ``control`` is the short fingerprint shown both on the
+    screen and in the SMS, so the person can see that they sign what they think they sign.
+    """
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     with transaction.atomic():
@@ -312,17 +321,26 @@ def do_send_code(account: Account, purpose: str) -> OneTimeCode:
         otp = OneTimeCode.objects.create(
             account=account,
             purpose=purpose,
-            code_hash=_hash_code(account.pk, purpose, code),
+            code_hash=_hash_code(account.pk, purpose, code, binding),
+            binding=binding,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
         )
         with translation.override(account.language):
             if purpose == CodePurpose.LOGIN:
                 text = gettext("Jamana: your sign-in code is %(code)s. Never share it.")
+            elif purpose == CodePurpose.SIGNATURE:
+                text = gettext(
+                    "Jamana: code %(code)s signs the document %(control)s in your name. "
+                    "Enter it only if you are signing it."
+                )
             else:
                 text = gettext("Jamana: your password reset code is %(code)s. Never share it.")
         queue_sms(
-            to=account.phone, body=text % {"code": code}, language=account.language, sensitive=True
+            to=account.phone,
+            body=text % {"code": code, "control": control},
+            language=account.language,
+            sensitive=True,
         )
         record_event(
             action=f"otp.sent.{purpose}",
@@ -333,8 +351,9 @@ def do_send_code(account: Account, purpose: str) -> OneTimeCode:
     return otp
 
 
-def check_code(account: Account, purpose: str, code: str) -> None:
-    """Second factor: the latest code, once, before expiry, within a few attempts."""
+def check_code(account: Account, purpose: str, code: str, *, binding: str = "") -> None:
+    """Second factor: the latest code, once, before expiry, within a few attempts, and for
+    the object it was bound to."""
     key = f"otp:{account.pk}"
     _check_not_locked(key)
     code = code.strip().replace(" ", "")
@@ -355,7 +374,9 @@ def check_code(account: Account, purpose: str, code: str) -> None:
             raise SignInError("code_expired", _("This code has expired. Ask for a new one."))
         if otp.attempts >= settings.OTP_MAX_ATTEMPTS:
             raise SignInError("code_exhausted", _("Too many wrong codes. Ask for a new one."))
-        if not constant_time_compare(otp.code_hash, _hash_code(account.pk, purpose, code)):
+        if otp.binding != binding:
+            raise SignInError("code_other_document", _("This code was sent for another document."))
+        if not constant_time_compare(otp.code_hash, _hash_code(account.pk, purpose, code, binding)):
             otp.attempts += 1
             otp.save(update_fields=["attempts"])
             failed = True

@@ -171,6 +171,7 @@ class LoginThrottle(models.Model):
 class CodePurpose(models.TextChoices):
     LOGIN = "login", _("Sign-in")
     PASSWORD_RESET = "reset", _("Password reset")
+    SIGNATURE = "sign", _("Electronic signature")
 
 
 class OneTimeCode(models.Model):
@@ -184,6 +185,8 @@ class OneTimeCode(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
     superseded = models.BooleanField(default=False)
+    # What the code is bound to (the SHA-256 of a document to sign), or "".
+    binding = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "purpose", "created_at"])]

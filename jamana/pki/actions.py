@@ -8,6 +8,7 @@ import secrets
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
-from jamana.identity.models import Account, Organisation
+from jamana.identity.models import Account, IdentifierKind, Organisation, Person
 from jamana.identity.permissions import REVOKE_CERTIFICATE
 from jamana.identity.queries import has_permission
 from jamana.pki.keystore import key_store, public_urls
@@ -64,6 +65,7 @@ def _save(
     key_name: str,
     issuer: CertificateRecord | None,
     organisation: Organisation | None = None,
+    person: Person | None = None,
 ) -> CertificateRecord:
     record = CertificateRecord.objects.create(
         name=name,
@@ -74,6 +76,7 @@ def _save(
         der=certificate.public_bytes(Encoding.DER),
         key_name=key_name,
         organisation=organisation,
+        person=person,
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
     )
@@ -97,6 +100,7 @@ def _issue_under(
     issuer: CertificateRecord,
     subject: x509.Name,
     organisation: Organisation | None = None,
+    person: Person | None = None,
 ) -> CertificateRecord:
     key_name = f"{name}-{secrets.token_hex(4)}"
     key = key_store().generate(key_name)
@@ -117,6 +121,7 @@ def _issue_under(
         key_name=key_name,
         issuer=issuer,
         organisation=organisation,
+        person=person,
     )
 
 
@@ -303,3 +308,93 @@ def do_import_partner_trust_list(
             detail={"source": source, "entries": len(anchors)},
         )
     return anchors
+
+
+class CertificateRevoked(JamanaError):
+    pass
+
+
+def _nina_of(person: Person) -> str:
+    identifier = person.identifiers.filter(kind=IdentifierKind.NINA).first()
+    return identifier.value if identifier else ""
+
+
+def do_ensure_personal_certificate(person: Person) -> CertificateRecord:
+    """The person's signature certificate, issued on first use. A revoked certificate is not
+    silently replaced: the holder asks for a new one (``do_renew_personal_certificate``)."""
+    latest = (
+        CertificateRecord.objects.filter(person=person, role=Role.PERSON.value)
+        .order_by("-not_before", "-pk")
+        .first()
+    )
+    if latest is not None and latest.revoked_at is not None:
+        raise CertificateRevoked(
+            "certificate_revoked",
+            _("Your signature certificate is revoked. Ask for a new one before signing."),
+        )
+    if latest is not None and latest.not_after > timezone.now() + dt.timedelta(days=1):
+        return latest
+    return _issue_personal(person)
+
+
+def do_renew_personal_certificate(person: Person) -> CertificateRecord:
+    return _issue_personal(person)
+
+
+def _issue_personal(person: Person) -> CertificateRecord:
+    nina = _nina_of(person)
+    if not nina:
+        raise JamanaError(
+            "nina_required",
+            _("A personal signature needs your NINA. Have it linked to your account at a counter."),
+        )
+    with transaction.atomic():
+        issuer = CertificateRecord.objects.select_for_update().get(name="person-ca")
+        count = CertificateRecord.objects.filter(person=person).count()
+        attributes = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, settings.JAMANA_COUNTRY),
+            x509.NameAttribute(NameOID.COMMON_NAME, person.full_name[:64]),
+            # ETSI EN 319 412-1 semantics identifier: IDC<country>-<national id number>.
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IDC{settings.JAMANA_COUNTRY}-{nina}"),
+        ]
+        if person.given_names:
+            attributes.insert(1, x509.NameAttribute(NameOID.GIVEN_NAME, person.given_names[:64]))
+        if person.family_name:
+            attributes.insert(1, x509.NameAttribute(NameOID.SURNAME, person.family_name[:64]))
+        return _issue_under(
+            name=f"person-{person.pk}-{count + 1}",
+            role=Role.PERSON,
+            issuer=issuer,
+            subject=x509.Name(attributes),
+            person=person,
+        )
+
+
+def do_revoke_own_certificate(*, account: Account, name: str, reason: str) -> CertificateRecord:
+    """The holder revokes their own signature certificate (lost phone, doubt about an SMS)."""
+    with transaction.atomic():
+        record = (
+            CertificateRecord.objects.select_for_update()
+            .filter(name=name, person_id=account.person_id, role=Role.PERSON.value)
+            .first()
+        )
+        if record is None or account.person_id is None:
+            raise NotFound("unknown_certificate", _("No such certificate."))
+        if record.revoked_at is not None:
+            raise JamanaError("already_revoked", _("This certificate is already revoked."))
+        if reason not in RevocationReason.values:
+            raise JamanaError("reason_required", _("Choose the reason for the revocation."))
+        record.revoked_at = timezone.now()
+        record.revocation_reason = reason
+        record.revoked_by = account
+        record.save()
+        record_event(
+            action="pki.certificate_revoked",
+            object_type="certificate",
+            object_ref=name,
+            actor=account,
+            detail={"reason": reason, "serial": record.serial, "by": "holder"},
+        )
+        assert record.issuer is not None  # noqa: S101
+        _new_crl(record.issuer)
+    return record

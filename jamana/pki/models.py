@@ -34,6 +34,14 @@ class CertificateRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="certificates",
     )
+    # The holder of a personal signature certificate.
+    person = models.ForeignKey(
+        "identity.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -110,29 +110,35 @@ def _ocsp_answer(
     return responder.respond(request.public_bytes(Encoding.DER))
 
 
-def sealing_material(organisation: Organisation) -> tuple[SealingMaterial, CertificateRecord]:
-    """The organisation's seal (issued on first use), the TSA, and fresh revocation data for
-    both chains, ready to embed."""
-    record = do_ensure_seal_certificate(organisation)
-    seal = load_certificate(record)
-    seal_ca, root = certificate("seal-ca"), own_root()
+def signing_material(record: CertificateRecord) -> SealingMaterial:
+    """Everything to sign with ``record``'s key: the certificate and its chain, the TSA, and
+    fresh revocation data (OCSP for the signer and the TSA, CRLs of their CAs) to embed."""
+    assert record.issuer is not None  # noqa: S101 — every signing certificate has an issuer
+    signer = load_certificate(record)
+    issuing_ca, seal_ca, root = certificate(record.issuer.name), certificate("seal-ca"), own_root()
     tsa = time_stamp_authority()
     responder = ocsp_responder()
-    crls = [bytes(do_refresh_crl(name).der) for name in ("root", "seal-ca")]
+    ca_names = dict.fromkeys(["root", "seal-ca", record.issuer.name])
+    crls = [bytes(do_refresh_crl(name).der) for name in ca_names]
     ocsps = [
-        _ocsp_answer(responder, seal, seal_ca),
+        _ocsp_answer(responder, signer, issuing_ca),
         _ocsp_answer(responder, tsa.certificate, seal_ca),
     ]
-    material = SealingMaterial(
-        certificate=seal,
-        chain=[seal_ca, root],
+    return SealingMaterial(
+        certificate=signer,
+        chain=[issuing_ca, root] if issuing_ca == seal_ca else [issuing_ca, seal_ca, root],
         private_key=key_store().load(record.key_name),  # type: ignore[arg-type]
         timestamper=InProcessTimeStamper(tsa),
         trust_roots=[root],
         crls=crls,
         ocsp_responses=ocsps,
     )
-    return material, record
+
+
+def sealing_material(organisation: Organisation) -> tuple[SealingMaterial, CertificateRecord]:
+    """The organisation's seal (issued on first use) and what it needs to seal."""
+    record = do_ensure_seal_certificate(organisation)
+    return signing_material(record), record
 
 
 def published_trust_list() -> dict[str, object]:

@@ -122,3 +122,28 @@ def test_pyhanko_reports_pades_b_lt_from_embedded_data_only(live_pki):
     # No fetching allowed and revocation required: only the embedded data can satisfy it.
     check = check_sealed_pdf(sealed, trust_roots=[own_root()])
     assert (check.level, check.long_term, check.trusted) == ("B-LT", True, True)
+
+
+def test_pdfsig_validates_a_personal_signature(nss_db, tmp_path):
+    import io
+
+    from django.core.files.storage import default_storage
+    from reportlab.pdfgen.canvas import Canvas
+
+    from jamana.documents.signing import check_sign, do_start_signing
+    from jamana.testing import last_sms_code
+
+    citizen = make_citizen()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 720, "Contrat — signé par Aminata Traoré")
+    canvas.save()
+    session = do_start_signing(account=citizen, data=buffer.getvalue(), filename="contrat.pdf")
+    session = check_sign(account=citizen, token=session.token, code=last_sms_code(citizen.phone))
+    signed = tmp_path / "signed.pdf"
+    with default_storage.open(session.signed_file, "rb") as handle:
+        signed.write_bytes(handle.read())
+    out = _pdfsig(nss_db, signed)
+    assert "Signer Certificate Common Name: Aminata Traoré" in out, out
+    assert "Signature Validation: Signature is Valid." in out, out
+    assert "Certificate Validation: Certificate is Trusted." in out, out
