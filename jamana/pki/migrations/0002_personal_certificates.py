@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0002_signature_codes_and_personal_certificates'),
+        ('identity', '0002_signature_codes'),
         ('pki', '0001_initial'),
     ]
 
