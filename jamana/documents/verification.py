@@ -18,7 +18,7 @@ from jamana.audit.actions import record_access
 from jamana.core.i18n import record_text
 from jamana.core.references import InvalidReference, parse_reference
 from jamana.documents.models import Document, DocumentStatus, SigningSession
-from jamana.pki.models import PartnerAnchor
+from jamana.pki.models import CertificateRecord, PartnerAnchor, RevocationReason
 from jamana.pki.queries import trust_roots
 from jamana.trust.errors import MalformedRequest
 from jamana.trust.pades import SealCheck, SealVerdict, check_sealed_pdf
@@ -163,6 +163,26 @@ def _personal_signer(certificate: x509.Certificate | None) -> tuple[str, str] | 
     return (str(names[0].value) if names else ""), nina
 
 
+def _sealed_after_compromise(seal: SealCheck) -> dt.datetime | None:
+    """When online, our registry knows of key compromises that the document's embedded
+    (sealing-time) revocation data cannot: a seal made after the compromise is not valid.
+    Returns the compromise time if so."""
+    certificate = seal.signer_certificate
+    if certificate is None:
+        return None
+    record = CertificateRecord.objects.filter(
+        serial=f"{certificate.serial_number:x}",
+        revocation_reason=RevocationReason.KEY_COMPROMISE,
+    ).first()
+    if record is None or record.revoked_at is None:
+        return None
+    compromised_at = record.compromised_at or record.revoked_at
+    # Without a trusted timestamp we cannot place the seal before the compromise.
+    if seal.signing_time is None or not seal.timestamped or seal.signing_time >= compromised_at:
+        return compromised_at
+    return None
+
+
 def verify_pdf(data: bytes) -> VerificationResult:
     """Seal first (nothing is valid only because our database says so), then registry."""
     checks: list[tuple[str, bool]] = []
@@ -183,6 +203,20 @@ def verify_pdf(data: bytes) -> VerificationResult:
         return VerificationResult(Verdict.UNTRUSTED, seal=seal, checks=checks)
     checks.append((str(_("Timestamped by a trusted time-stamping authority")), seal.timestamped))
     checks.append((str(_("Revocation data embedded: verifiable offline")), seal.long_term))
+    compromised = _sealed_after_compromise(seal)
+    checks.append((str(_("Sealed before any compromise of the seal key")), compromised is None))
+    if compromised is not None:
+        return VerificationResult(
+            Verdict.REVOKED,
+            seal=seal,
+            issued_at=seal.signing_time,
+            checks=checks,
+            revoked_at=compromised,
+            revocation_reason=record_text(
+                _("The seal key was compromised on %(date)s; this file was sealed after."),
+                date=compromised.strftime("%Y-%m-%d %H:%M UTC"),
+            ),
+        )
     digest = hashlib.sha256(data).hexdigest()
     document = Document.objects.select_related("issuer", "holder").filter(sha256=digest).first()
     if document is not None:

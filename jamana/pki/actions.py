@@ -229,10 +229,28 @@ def do_refresh_crl(ca_name: str) -> CrlRecord:
     return latest
 
 
-def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> CertificateRecord:
-    """Revoke a certificate (an agent action, audited) and re-issue its CA's CRL at once."""
+def do_revoke_certificate(
+    *,
+    agent: Account | None,
+    name: str,
+    reason: str,
+    compromised_at: dt.datetime | None = None,
+) -> CertificateRecord:
+    """Revoke a certificate and re-issue its CA's CRL at once; audited.
+
+    ``agent`` None means the operator console (a key ceremony on the server itself).
+    ``compromised_at`` (key compromise only) is when the key stopped being trustworthy:
+    documents sealed from then on verify as invalid, earlier ones stay valid."""
     if reason not in RevocationReason.values:
         raise JamanaError("reason_required", _("Choose the reason for the revocation."))
+    if compromised_at is not None and reason != RevocationReason.KEY_COMPROMISE:
+        raise JamanaError(
+            "compromise_date_without_compromise",
+            _("A compromise date goes only with the reason “key compromise”."),
+        )
+    now = timezone.now()
+    if compromised_at is not None and compromised_at > now:
+        raise JamanaError("compromise_in_future", _("The compromise date is in the future."))
     with transaction.atomic():
         record = CertificateRecord.objects.select_for_update().filter(name=name).first()
         if record is None:
@@ -240,7 +258,9 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
         # The organisation that owns a seal may revoke it; the PKI operator may revoke any.
         operator = Organisation.objects.filter(code=settings.JAMANA_PKI_ORGANISATION).first()
         owners = [o for o in (record.organisation, operator) if o is not None]
-        if not any(has_permission(agent, REVOKE_CERTIFICATE, o) for o in owners):
+        if agent is not None and not any(
+            has_permission(agent, REVOKE_CERTIFICATE, o) for o in owners
+        ):
             raise PermissionDenied(
                 "permission_denied", _("Your role does not allow this action here.")
             )
@@ -249,9 +269,10 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
             raise JamanaError("root_not_revocable", _("The root is replaced, not revoked."))
         if record.revoked_at is not None:
             raise JamanaError("already_revoked", _("This certificate is already revoked."))
-        record.revoked_at = timezone.now()
+        record.revoked_at = now
         record.revocation_reason = reason
         record.revoked_by = agent
+        record.compromised_at = compromised_at
         record.save()
         record_event(
             action="pki.certificate_revoked",
@@ -259,7 +280,12 @@ def do_revoke_certificate(*, agent: Account, name: str, reason: str) -> Certific
             object_ref=name,
             actor=agent,
             organisation=owner,
-            detail={"reason": reason, "serial": record.serial},
+            detail={
+                "reason": reason,
+                "serial": record.serial,
+                "compromised_at": compromised_at.isoformat() if compromised_at else None,
+                "by": "agent" if agent else "operator-console",
+            },
         )
         assert record.issuer is not None  # noqa: S101 — only the root issues itself
         _new_crl(record.issuer)
@@ -398,3 +424,21 @@ def do_revoke_own_certificate(*, account: Account, name: str, reason: str) -> Ce
         assert record.issuer is not None  # noqa: S101
         _new_crl(record.issuer)
     return record
+
+
+def do_rotate_seal(
+    *, organisation: Organisation, agent: Account | None = None
+) -> CertificateRecord:
+    """Planned rotation: the current seal certificate is revoked as superseded (documents it
+    sealed stay valid: their timestamps and embedded revocation data predate the revocation)
+    and a new key and certificate are issued."""
+    current = (
+        CertificateRecord.objects.filter(
+            organisation=organisation, role=Role.SEAL.value, revoked_at__isnull=True
+        )
+        .order_by("-not_before")
+        .first()
+    )
+    if current is not None:
+        do_revoke_certificate(agent=agent, name=current.name, reason=RevocationReason.SUPERSEDED)
+    return do_ensure_seal_certificate(organisation)

@@ -48,6 +48,8 @@ class CertificateRecord(models.Model):
     revocation_reason = models.CharField(
         max_length=32, choices=RevocationReason.choices, blank=True
     )
+    # Key compromise: from when the key is no longer trusted (RFC 5280 invalidityDate).
+    compromised_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         "identity.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
