@@ -4,6 +4,8 @@ the database and the key store, and the certificates and CRLs served publicly.""
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -18,7 +20,7 @@ from jamana.pki.actions import (
     load_certificate,
 )
 from jamana.pki.keystore import key_store
-from jamana.pki.models import CertificateRecord, PartnerAnchor, RevocationReason
+from jamana.pki.models import CertificateRecord, CrlRecord, PartnerAnchor, RevocationReason
 from jamana.trust.pades import SealingMaterial
 from jamana.trust.pki import Policy
 from jamana.trust.revocation import CertStatus, OcspResponder, ResponderIdentity
@@ -110,9 +112,35 @@ def _ocsp_answer(
     return responder.respond(request.public_bytes(Encoding.DER))
 
 
+# Preparing sealing material costs ~11 ms and 27 queries (bench/DOCUMENTS.md): it is reused
+# for a few minutes. The key changes with the signing key and with every new CRL, so a
+# revocation (which always issues a CRL) is seen by the very next document.
+MATERIAL_TTL_SECONDS = 300
+_material_cache: dict[tuple[str, str, int], tuple[float, SealingMaterial]] = {}
+_material_lock = threading.Lock()
+
+
 def signing_material(record: CertificateRecord) -> SealingMaterial:
-    """Everything to sign with ``record``'s key: the certificate and its chain, the TSA, and
-    fresh revocation data (OCSP for the signer and the TSA, CRLs of their CAs) to embed."""
+    """Everything to sign with ``record``'s key (see ``_build_signing_material``), reused for
+    up to MATERIAL_TTL_SECONDS while no CRL changes."""
+    latest_crl = CrlRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    key = (record.key_name, record.serial, latest_crl)
+    now = time.monotonic()
+    with _material_lock:
+        cached = _material_cache.get(key)
+        if cached is not None and now - cached[0] < MATERIAL_TTL_SECONDS:
+            return cached[1]
+    material = _build_signing_material(record)
+    with _material_lock:
+        if len(_material_cache) > 256:
+            _material_cache.clear()
+        _material_cache[key] = (now, material)
+    return material
+
+
+def _build_signing_material(record: CertificateRecord) -> SealingMaterial:
+    """The certificate and its chain, the TSA, and fresh revocation data (OCSP for the signer
+    and the TSA, CRLs of their CAs) to embed."""
     assert record.issuer is not None  # noqa: S101 — every signing certificate has an issuer
     signer = load_certificate(record)
     issuing_ca, seal_ca, root = certificate(record.issuer.name), certificate("seal-ca"), own_root()
