@@ -4,6 +4,7 @@ register in one transaction; if anything fails, no row and no file remain."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +21,13 @@ from jamana.core.references import format_reference, new_reference
 from jamana.documents.kinds import KINDS
 from jamana.documents.models import Document, DocumentStatus
 from jamana.documents.rendering import DocumentContent, render_pdf
-from jamana.identity.models import Account, Organisation, Person
+from jamana.identity.models import Account, DatePrecision, Organisation, Person
 from jamana.identity.permissions import REVOKE_DOCUMENT
 from jamana.identity.queries import require_permission
 from jamana.pki.queries import sealing_material
 from jamana.procedures.models import ServiceRequest
 from jamana.trust.pades import seal_pdf
+from jamana.trust.seal2d import SealClaims, kid_for, make_seal
 
 COUNTRY_HEADINGS = {
     "ML": ("République du Mali", "Un Peuple – Un But – Une Foi"),
@@ -77,15 +79,47 @@ def issue_document(
                 "It is electronically sealed; any change makes the seal invalid."
             ),
             language=language,
+            seal2d_hint=gettext(
+                "2D seal: verifiable offline with the Jamana verifier, even without Internet."
+            ),
         )
         reason = gettext("Issued by %(issuer)s") % {"issuer": issuer.name}
     material, seal_record = sealing_material(issuer)
-    sealed = seal_pdf(render_pdf(content), material, reason=reason, location=issuer.country)
-    digest = hashlib.sha256(sealed).hexdigest()
-    stored_name = ""
+    # Two sealed files: the electronic original, and the printable copy whose 2D seal carries
+    # the original's SHA-256 (a seal cannot hold the hash of the very file it is printed in).
+    original = seal_pdf(render_pdf(content), material, reason=reason, location=issuer.country)
+    digest = hashlib.sha256(original).hexdigest()
+    expires_at = now + spec.validity if spec.validity else None
+    seal_text = make_seal(
+        SealClaims(
+            issuer_code=issuer.code,
+            issuer_country=issuer.country,
+            kind=kind,
+            number=number,
+            holder_given_names=holder.given_names if holder else holder_name,
+            holder_family_name=holder.family_name if holder else "",
+            holder_birth_date=_birth_date_as_printed(holder),
+            issued_at=now,
+            expires_at=expires_at,
+            pdf_sha256=bytes.fromhex(digest),
+        ),
+        signer=material.private_key,  # type: ignore[arg-type]
+        kid=kid_for(material.certificate),
+    )
+    printable = seal_pdf(
+        render_pdf(replace(content, seal2d=seal_text)),
+        material,
+        reason=reason,
+        location=issuer.country,
+    )
+    printable_digest = hashlib.sha256(printable).hexdigest()
+    stored: list[str] = []
     try:
         with transaction.atomic():
-            stored_name = default_storage.save(f"documents/{number}.pdf", ContentFile(sealed))
+            stored.append(default_storage.save(f"documents/{number}.pdf", ContentFile(original)))
+            stored.append(
+                default_storage.save(f"documents/{number}-print.pdf", ContentFile(printable))
+            )
             document = Document.objects.create(
                 number=number,
                 kind=kind,
@@ -96,11 +130,14 @@ def issue_document(
                 seal_certificate=seal_record,
                 request=request,
                 issued_at=now,
-                expires_at=now + spec.validity if spec.validity else None,
+                expires_at=expires_at,
                 language=language,
                 sha256=digest,
-                file=stored_name,
-                size=len(sealed),
+                file=stored[0],
+                size=len(original),
+                printable_sha256=printable_digest,
+                printable_file=stored[1],
+                seal2d=seal_text,
             )
             record_event(
                 action="document.issued",
@@ -108,18 +145,30 @@ def issue_document(
                 object_ref=number,
                 actor=actor,
                 organisation=issuer,
-                detail={"kind": kind, "sha256": digest},
+                detail={"kind": kind, "sha256": digest, "printable_sha256": printable_digest},
             )
     except BaseException:
-        # The row was rolled back; the file must not outlive it.
-        if stored_name:
-            default_storage.delete(stored_name)
+        # The row was rolled back; the files must not outlive it.
+        for name in stored:
+            default_storage.delete(name)
         raise
     return document
 
 
-def read_document_file(document: Document) -> bytes:
-    with default_storage.open(document.file, "rb") as handle:
+def _birth_date_as_printed(holder: Person | None) -> str:
+    """ISO date when known to the day, else what is printed ("1962", "about 1962")."""
+    if holder is None or holder.birth_date is None:
+        return ""
+    if holder.birth_date_precision == DatePrecision.DAY:
+        return holder.birth_date.isoformat()
+    with translation.override("fr"):
+        return holder.birth_date_display()
+
+
+def read_document_file(document: Document, *, printable: bool = False) -> bytes:
+    with default_storage.open(
+        document.printable_file if printable else document.file, "rb"
+    ) as handle:
         return handle.read()
 
 

@@ -40,6 +40,8 @@ class VerifyOut(Schema):
     seal_level: str | None
     signer_name: str
     signer_nina: str
+    holder_birth_date: str
+    original_sha256: str
     checks: list[CheckOut]
 
 
@@ -65,6 +67,8 @@ def result_out(result: VerificationResult) -> dict:
         "seal_level": result.seal.level if result.seal and result.seal.level else None,
         "signer_name": result.signer_name,
         "signer_nina": result.signer_id,
+        "holder_birth_date": result.holder_birth_date,
+        "original_sha256": result.pdf_sha256,
         "checks": [{"label": label, "passed": ok} for label, ok in result.checks],
     }
 

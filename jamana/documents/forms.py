@@ -7,10 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
-        label=_("Document code"),
-        max_length=20,
+        label=_("Document code or 2D seal"),
+        max_length=4096,
         required=False,
-        help_text=_("9 characters, printed under the title, e.g. 7K3-Q9P-X2M."),
+        help_text=_(
+            "The 9 characters printed under the title (e.g. 7K3-Q9P-X2M), or the text of the "
+            "2D seal read by a scanner (it starts with JM1:)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     document = forms.FileField(label=_("Or the PDF file"), required=False)
 

@@ -38,6 +38,10 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     file = models.CharField(max_length=200)  # storage name of the sealed PDF
     size = models.PositiveIntegerField()
+    # The printable copy: the same document with the offline 2D seal (which carries `sha256`).
+    printable_sha256 = models.CharField(max_length=64, unique=True, null=True)
+    printable_file = models.CharField(max_length=200, blank=True)
+    seal2d = models.TextField(blank=True)
     status = models.CharField(
         max_length=8, choices=DocumentStatus.choices, default=DocumentStatus.VALID
     )

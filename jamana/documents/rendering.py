@@ -14,6 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from jamana.trust.seal2d import seal_qr_matrix
+
 FONTS = Path(__file__).resolve().parent / "fonts"
 _registered = False
 
@@ -39,6 +41,10 @@ class DocumentContent:
     verification_url: str = ""
     verification_hint: str = ""
     language: str = "fr"
+    # The offline 2D seal ("JM1:…") of the printable copy; the electronic original carries
+    # a plain link instead.
+    seal2d: str = ""
+    seal2d_hint: str = ""
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -112,35 +118,56 @@ def render_pdf(content: DocumentContent) -> bytes:
         y -= 4 * mm
         canvas.drawRightString(right, y, content.issued_line)
 
+    if content.seal2d:
+        # 30 mm including the quiet zone: the size the seal is specified to be read at.
+        _draw_matrix(
+            canvas, seal_qr_matrix(content.seal2d), x=right - 30 * mm, y=20 * mm, size=30 * mm
+        )
+        canvas.setFont("DejaVuSans", 7)
+        text_y = 16 * mm
+        for line in _wrap(content.seal2d_hint, "DejaVuSans", 7, 60 * mm):
+            canvas.drawRightString(right, text_y, line)
+            text_y -= 3.2 * mm
     if content.verification_url:
-        _draw_qr(canvas, content.verification_url, x=left, y=20 * mm, size=32 * mm)
+        link = segno.make_qr(content.verification_url, error="m")
+        _draw_matrix(
+            canvas,
+            tuple(tuple(bool(m) for m in row) for row in link.matrix_iter(scale=1, border=2)),
+            x=left,
+            y=20 * mm,
+            size=32 * mm,
+        )
         canvas.setFont("DejaVuSans", 8)
         text_x = left + 36 * mm
         text_y = 44 * mm
-        for line in _wrap(content.verification_hint, "DejaVuSans", 8, right - text_x):
+        # Leave room for the 2D seal in the right-hand corner.
+        text_right = right - 34 * mm if content.seal2d else right
+        for line in _wrap(content.verification_hint, "DejaVuSans", 8, text_right - text_x):
             canvas.drawString(text_x, text_y, line)
             text_y -= 4 * mm
-        canvas.setFont("DejaVuSans-Bold", 9)
+        canvas.setFont("DejaVuSans-Bold", 8 if content.seal2d else 9)
         canvas.drawString(text_x, text_y - 1 * mm, content.verification_url)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _draw_qr(canvas: Canvas, payload: str, *, x: float, y: float, size: float) -> None:
-    """Draw the QR code as vector squares: sharp at any zoom, no image to embed."""
-    qr = segno.make_qr(payload, error="m")
-    matrix = list(qr.matrix_iter(scale=1, border=2))
+def _draw_matrix(
+    canvas: Canvas, matrix: tuple[tuple[bool, ...], ...], *, x: float, y: float, size: float
+) -> None:
+    """Draw a QR matrix as vector rectangles, one per horizontal run of dark modules: sharp at
+    any zoom, no image to embed, and several times fewer drawing operations than one per
+    module."""
     module = size / len(matrix)
     canvas.setFillColorRGB(0, 0, 0)
     for row_index, row in enumerate(matrix):
-        for col_index, dark in enumerate(row):
-            if dark:
-                canvas.rect(
-                    x + col_index * module,
-                    y + size - (row_index + 1) * module,
-                    module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
+        top = y + size - (row_index + 1) * module
+        col = 0
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            canvas.rect(x + start * module, top, (col - start) * module, module, stroke=0, fill=1)

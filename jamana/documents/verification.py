@@ -3,6 +3,7 @@ revocation data, then the registry) or from its code (registry only)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -11,18 +12,22 @@ from enum import StrEnum
 from cryptography import x509
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_access
 from jamana.core.i18n import record_text
 from jamana.core.references import InvalidReference, parse_reference
+from jamana.documents.kinds import KINDS
 from jamana.documents.models import Document, DocumentStatus, SigningSession
 from jamana.pki.models import CertificateRecord, PartnerAnchor, RevocationReason
-from jamana.pki.queries import trust_roots
+from jamana.pki.queries import trust_roots, trusted_seal_map
 from jamana.trust.errors import MalformedRequest
 from jamana.trust.pades import SealCheck, SealVerdict, check_sealed_pdf
 from jamana.trust.pki import Policy
+from jamana.trust.seal2d import PREFIX, read_seal
+from jamana.trust.seal2d import SealVerdict as SealReadingVerdict
 
 
 class Verdict(StrEnum):
@@ -68,6 +73,9 @@ class VerificationResult:
     # For a personal electronic signature: who signed, and their national identifier.
     signer_name: str = ""
     signer_id: str = ""
+    # From a 2D seal: the birth date as printed and the electronic original's SHA-256.
+    holder_birth_date: str = ""
+    pdf_sha256: str = ""
 
     @property
     def is_valid(self) -> bool:
@@ -120,6 +128,9 @@ def _from_registry(
 
 
 def verify_code(typed: str) -> VerificationResult:
+    """A document number, or the text of a 2D seal (scanned or pasted)."""
+    if typed.strip().upper().startswith(PREFIX):
+        return verify_seal_text(typed.strip())
     checks: list[tuple[str, bool]] = []
     try:
         number = parse_reference(typed)
@@ -167,20 +178,9 @@ def _sealed_after_compromise(seal: SealCheck) -> dt.datetime | None:
     """When online, our registry knows of key compromises that the document's embedded
     (sealing-time) revocation data cannot: a seal made after the compromise is not valid.
     Returns the compromise time if so."""
-    certificate = seal.signer_certificate
-    if certificate is None:
-        return None
-    record = CertificateRecord.objects.filter(
-        serial=f"{certificate.serial_number:x}",
-        revocation_reason=RevocationReason.KEY_COMPROMISE,
-    ).first()
-    if record is None or record.revoked_at is None:
-        return None
-    compromised_at = record.compromised_at or record.revoked_at
     # Without a trusted timestamp we cannot place the seal before the compromise.
-    if seal.signing_time is None or not seal.timestamped or seal.signing_time >= compromised_at:
-        return compromised_at
-    return None
+    signed_at = seal.signing_time if seal.timestamped else None
+    return _signed_after_compromise(seal.signer_certificate, signed_at)
 
 
 def verify_pdf(data: bytes) -> VerificationResult:
@@ -218,7 +218,11 @@ def verify_pdf(data: bytes) -> VerificationResult:
             ),
         )
     digest = hashlib.sha256(data).hexdigest()
-    document = Document.objects.select_related("issuer", "holder").filter(sha256=digest).first()
+    document = (
+        Document.objects.select_related("issuer", "holder")
+        .filter(Q(sha256=digest) | Q(printable_sha256=digest))
+        .first()
+    )
     if document is not None:
         return _from_registry(document, checks, seal)
     personal = _personal_signer(seal.signer_certificate)
@@ -260,3 +264,99 @@ def verify_pdf(data: bytes) -> VerificationResult:
         )
     checks.append((str(_("Found in the registry of issued documents")), False))
     return VerificationResult(Verdict.UNKNOWN, seal=seal, checks=checks)
+
+
+SEAL_VERDICTS = {
+    SealReadingVerdict.TAMPERED: Verdict.ALTERED,
+    SealReadingVerdict.MALFORMED: Verdict.ALTERED,
+    SealReadingVerdict.UNKNOWN_ISSUER: Verdict.UNTRUSTED,
+    SealReadingVerdict.EXPIRED: Verdict.EXPIRED,
+}
+
+
+def _organisation_name(certificate: x509.Certificate | None) -> str:
+    if certificate is None:
+        return ""
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else ""
+
+
+def verify_seal_text(text: str) -> VerificationResult:
+    """Check a 2D seal: its signature offline against the trusted seal certificates, then,
+    since we are online, the registry (revocation) and any key compromise."""
+    reading = read_seal(text, trusted=trusted_seal_map(), now=timezone.now())
+    checks: list[tuple[str, bool]] = [
+        (str(_("The 2D seal is readable")), reading.verdict != SealReadingVerdict.MALFORMED),
+    ]
+    if reading.verdict in (SealReadingVerdict.MALFORMED, SealReadingVerdict.TAMPERED):
+        checks.append((str(_("The 2D seal's signature matches its content")), False))
+        return VerificationResult(Verdict.ALTERED, checks=checks)
+    checks.append(
+        (
+            str(_("The 2D seal's signature matches its content")),
+            reading.verdict != SealReadingVerdict.UNKNOWN_ISSUER,
+        )
+    )
+    if reading.verdict == SealReadingVerdict.UNKNOWN_ISSUER or reading.claims is None:
+        checks.append((str(_("The seal comes from a trusted administration")), False))
+        return VerificationResult(Verdict.UNTRUSTED, checks=checks)
+    claims = reading.claims
+    checks.append((str(_("The seal comes from a trusted administration")), True))
+    base = {
+        "issuer_name": _organisation_name(reading.signer_certificate),
+        "issuer_country": claims.issuer_country,
+        "holder_name": f"{claims.holder_given_names} {claims.holder_family_name}".strip(),
+        "title": str(KINDS[claims.kind].title) if claims.kind in KINDS else claims.kind,
+        "issued_at": claims.issued_at,
+        "expires_at": claims.expires_at,
+        "holder_birth_date": claims.holder_birth_date,
+        "pdf_sha256": claims.pdf_sha256.hex(),
+    }
+    if reading.verdict == SealReadingVerdict.EXPIRED:
+        checks.append((str(_("Within its period of validity")), False))
+        return VerificationResult(Verdict.EXPIRED, checks=checks, **base)
+    compromised = _signed_after_compromise(reading.signer_certificate, claims.issued_at)
+    if compromised is not None:
+        checks.append((str(_("Sealed before any compromise of the seal key")), False))
+        return VerificationResult(
+            Verdict.REVOKED,
+            checks=checks,
+            revoked_at=compromised,
+            revocation_reason=record_text(
+                _("The seal key was compromised on %(date)s; this file was sealed after."),
+                date=compromised.strftime("%Y-%m-%d %H:%M UTC"),
+            ),
+            **base,
+        )
+    document = (
+        Document.objects.select_related("issuer", "holder").filter(number=claims.number).first()
+    )
+    if document is not None and document.sha256 == claims.pdf_sha256.hex():
+        result = _from_registry(document, checks)
+        return dataclasses.replace(
+            result, **{k: v for k, v in base.items() if k in ("holder_birth_date", "pdf_sha256")}
+        )
+    if claims.issuer_country != settings.JAMANA_COUNTRY:
+        checks.append(
+            (str(_("Issued by a partner instance (its registry was not consulted)")), True)
+        )
+        return VerificationResult(Verdict.VALID, checks=checks, **base)
+    checks.append((str(_("Found in the registry of issued documents")), False))
+    return VerificationResult(Verdict.UNKNOWN, checks=checks)
+
+
+def _signed_after_compromise(
+    certificate: x509.Certificate | None, signed_at: dt.datetime | None
+) -> dt.datetime | None:
+    if certificate is None:
+        return None
+    record = CertificateRecord.objects.filter(
+        serial=f"{certificate.serial_number:x}",
+        revocation_reason=RevocationReason.KEY_COMPROMISE,
+    ).first()
+    if record is None or record.revoked_at is None:
+        return None
+    compromised_at = record.compromised_at or record.revoked_at
+    if signed_at is None or signed_at >= compromised_at:
+        return compromised_at
+    return None

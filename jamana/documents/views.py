@@ -71,6 +71,10 @@ def download(request: AuthenticatedRequest, number: str) -> HttpResponse:
         document = access_own_document(request.user, number)
     except NotFound as exc:
         raise Http404(exc.message) from None
-    response = HttpResponse(read_document_file(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="jamana-{document.number}.pdf"'
+    printable = request.GET.get("copy") == "print" and bool(document.printable_file)
+    response = HttpResponse(
+        read_document_file(document, printable=printable), content_type="application/pdf"
+    )
+    suffix = "-print" if printable else ""
+    response["Content-Disposition"] = f'attachment; filename="jamana-{document.number}{suffix}.pdf"'
     return response

@@ -185,6 +185,13 @@ def published_trust_list() -> dict[str, object]:
             ("tsa", "tsa"),
         ]
     ]
+    # Seal certificates let an offline verifier read 2D seals (kid → certificate).
+    entries += [
+        TrustListEntry(r.name, "seal", load_certificate(r))
+        for r in CertificateRecord.objects.filter(role="seal").exclude(
+            revocation_reason=RevocationReason.KEY_COMPROMISE
+        )
+    ]
     signer = CertificateRecord.objects.get(name="trust-list")
     return build_trust_list(
         country=settings.JAMANA_COUNTRY,
@@ -194,3 +201,16 @@ def published_trust_list() -> dict[str, object]:
         chain=[certificate("seal-ca"), own_root()],
         now=timezone.now(),
     )
+
+
+def trusted_seal_map() -> dict[bytes, x509.Certificate]:
+    """kid → seal certificate, for reading 2D seals: ours (all, since rotated seals keep old
+    documents valid; compromise is checked separately) and the partners' imported ones."""
+    from jamana.trust.seal2d import trusted_seal_certificates
+
+    certificates = [load_certificate(r) for r in CertificateRecord.objects.filter(role="seal")]
+    certificates += [
+        x509.load_der_x509_certificate(bytes(a.der))
+        for a in PartnerAnchor.objects.filter(role="seal")
+    ]
+    return trusted_seal_certificates(certificates)
