@@ -39,7 +39,8 @@ class Document(models.Model):
     file = models.CharField(max_length=200)  # storage name of the sealed PDF
     size = models.PositiveIntegerField()
     # The printable copy: the same document with the offline 2D seal (which carries `sha256`).
-    printable_sha256 = models.CharField(max_length=64, unique=True, null=True)
+    # NULL (not "") so that documents without a printable copy do not collide on uniqueness.
+    printable_sha256 = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
     printable_file = models.CharField(max_length=200, blank=True)
     seal2d = models.TextField(blank=True)
     status = models.CharField(
