@@ -211,12 +211,23 @@ LOGGING = {
 # Public PKI and verification: the base URL printed in certificates (CRL, OCSP, CA issuers)
 # and on documents (QR verification links). Certificates keep the URL they were issued with.
 JAMANA_PUBLIC_URL = env_str("JAMANA_PUBLIC_URL", "http://127.0.0.1:8000")
+# Key store (docs/pki/hsm.md): "software" keeps encrypted PKCS#8 files under JAMANA_KEY_DIR (the
+# embedded default); "pkcs11" generates and keeps every key on a PKCS#11 token (an HSM).
+JAMANA_KEY_STORE = env_choice("JAMANA_KEY_STORE", "software", {"software", "pkcs11"})
 JAMANA_KEY_DIR = Path(env_str("JAMANA_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 _DEV_KEY_PASSPHRASE = "dev-only-key-passphrase"  # noqa: S105 (dev only; refused in production)
 JAMANA_KEY_PASSPHRASE = env_str("JAMANA_KEY_PASSPHRASE", "" if PRODUCTION else _DEV_KEY_PASSPHRASE)
-if PRODUCTION and len(JAMANA_KEY_PASSPHRASE) < 16:
+if PRODUCTION and JAMANA_KEY_STORE == "software" and len(JAMANA_KEY_PASSPHRASE) < 16:
     raise ImproperlyConfiguredEnv(
         "JAMANA_KEY_PASSPHRASE must be set (16+ characters) in production"
+    )
+JAMANA_PKCS11_MODULE = env_str("JAMANA_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+JAMANA_PKCS11_TOKEN = env_str("JAMANA_PKCS11_TOKEN", "")  # the token's label
+# The token's user PIN: never logged; the key store refuses to start without it.
+JAMANA_PKCS11_PIN = env_str("JAMANA_PKCS11_PIN", "")
+if PRODUCTION and JAMANA_KEY_STORE == "pkcs11" and not (JAMANA_PKCS11_TOKEN and JAMANA_PKCS11_PIN):
+    raise ImproperlyConfiguredEnv(
+        "JAMANA_KEY_STORE=pkcs11 needs JAMANA_PKCS11_TOKEN and JAMANA_PKCS11_PIN in production"
     )
 JAMANA_PKI_ORGANISATION = env_str("JAMANA_PKI_ORGANISATION", f"{JAMANA_COUNTRY}-PKI")
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)

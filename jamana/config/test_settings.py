@@ -19,3 +19,12 @@ _TMP = _tempfile.mkdtemp(prefix="jamana-test-")
 JAMANA_KEY_DIR = Path(_TMP) / "keys"  # noqa: F405
 MEDIA_ROOT = Path(_TMP) / "media"  # noqa: F405
 STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
+
+# JAMANA_KEY_STORE=pkcs11 runs the suite with every key on a SoftHSM2 token made for this run
+# (created now, before any PKCS#11 use: SoftHSM only sees the tokens present at start).
+if JAMANA_KEY_STORE == "pkcs11":  # noqa: F405
+    from jamana.pki.hsm_testing import session_token as _session_token
+
+    _TOKEN = _session_token(JAMANA_PKCS11_MODULE)  # noqa: F405
+    JAMANA_PKCS11_TOKEN = _TOKEN.label
+    JAMANA_PKCS11_PIN = _TOKEN.pin

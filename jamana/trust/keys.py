@@ -1,8 +1,16 @@
 """Key stores: where private keys live.
 
-The embedded default, :class:`SoftwareKeyStore`, keeps each key as an encrypted PKCS#8 PEM file
-(``<name>.p8.pem``) under one directory, encrypted with a passphrase from the environment.
-A PKCS#11 (HSM) store implements the same interface (see issue 4).
+Two stores implement :class:`KeyStore`:
+
+* :class:`SoftwareKeyStore`, the embedded default, keeps each key as an encrypted PKCS#8 PEM
+  file (``<name>.p8.pem``) under one directory, encrypted with a passphrase from the
+  environment;
+* :class:`jamana.trust.pkcs11.Pkcs11KeyStore` keeps each key on a PKCS#11 token (an HSM, or
+  SoftHSM2), where it is generated and from which it never leaves.
+
+Both hand out ``cryptography`` ``EllipticCurvePrivateKey`` objects (for the PKCS#11 store, a
+handle whose ``sign()`` runs on the token), so every signing path of the library —
+certificates, CRLs, OCSP answers, time-stamps, PAdES seals — takes a key from either store.
 
 Keys are ECDSA on P-256: supported by every tool we must satisfy (poppler/NSS, OpenSSL,
 pyHanko) and small enough for 2D seals.
@@ -24,12 +32,31 @@ from jamana.trust.errors import KeyStoreError
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 
 
+def check_key_name(name: str) -> None:
+    """Refuse a key name that is not 1-81 characters of ``[a-z0-9._-]`` starting with a letter
+    or digit (it becomes a file name or a PKCS#11 label).
+
+    Raises:
+        KeyStoreError: the name does not fit.
+    """
+    if not _NAME.match(name):
+        raise KeyStoreError(f"invalid key name {name!r}")
+
+
 class KeyStore(Protocol):
-    def exists(self, name: str) -> bool: ...
+    """Where the platform's private keys live, each under a name."""
 
-    def generate(self, name: str) -> ec.EllipticCurvePrivateKey: ...
+    def exists(self, name: str) -> bool:
+        """Whether a key named ``name`` exists."""
+        ...
 
-    def load(self, name: str) -> PrivateKeyTypes: ...
+    def generate(self, name: str) -> ec.EllipticCurvePrivateKey:
+        """Create a new P-256 key named ``name``; raises KeyStoreError if it exists."""
+        ...
+
+    def load(self, name: str) -> PrivateKeyTypes:
+        """The key named ``name``; raises KeyStoreError if there is none."""
+        ...
 
 
 class SoftwareKeyStore:
@@ -42,8 +69,7 @@ class SoftwareKeyStore:
         self._passphrase = passphrase
 
     def _path(self, name: str) -> Path:
-        if not _NAME.match(name):
-            raise KeyStoreError(f"invalid key name {name!r}")
+        check_key_name(name)
         return self.directory / f"{name}.p8.pem"
 
     def exists(self, name: str) -> bool:

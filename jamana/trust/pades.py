@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from io import BytesIO
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -26,12 +25,14 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from jamana.trust.errors import MalformedRequest, TrustError
 
@@ -46,13 +47,33 @@ def to_asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-def _to_asn1_key(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
-    der = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return asn1_keys.PrivateKeyInfo.load(der)
+class EcdsaKeySigner(signers.Signer):
+    """A pyHanko signer over a ``cryptography`` EC private key, which it only asks to sign.
+
+    The key may be a software key or a :class:`jamana.trust.pkcs11.Pkcs11PrivateKey` whose
+    ``sign()`` runs on an HSM: unlike pyHanko's ``SimpleSigner``, this signer never needs the
+    private key's value. pyHanko builds the CMS; the key signs its signed attributes with
+    ECDSA and the digest algorithm pyHanko chose (SHA-256 for our seals).
+    """
+
+    def __init__(
+        self,
+        *,
+        key: ec.EllipticCurvePrivateKey,
+        signing_cert: asn1_x509.Certificate,
+        cert_registry: SimpleCertificateStore,
+    ) -> None:
+        super().__init__(signing_cert=signing_cert, cert_registry=cert_registry)
+        self._key = key
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "ecdsa":
+            raise SigningError(f"an EC key cannot sign with {mechanism.signature_algo}")
+        # A dry run (sizing the signature placeholder) signs too, as SimpleSigner does.
+        return self._key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
 
 
 @dataclass(frozen=True)
@@ -70,13 +91,15 @@ class SealingMaterial:
     private_key: ec.EllipticCurvePrivateKey | None = None
 
     def pyhanko_signer(self) -> signers.Signer:
+        """``signer`` if given, else an :class:`EcdsaKeySigner` over ``private_key`` (a
+        software key or an HSM key alike: only its ``sign()`` is used)."""
         if self.signer is not None:
             return self.signer
         if self.private_key is None:
             raise TrustError("sealing material has neither a signer nor a private key")
-        return signers.SimpleSigner(
+        return EcdsaKeySigner(
+            key=self.private_key,
             signing_cert=to_asn1_certificate(self.certificate),
-            signing_key=_to_asn1_key(self.private_key),
             cert_registry=SimpleCertificateStore.from_certs(
                 [to_asn1_certificate(c) for c in self.chain]
             ),

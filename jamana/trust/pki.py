@@ -10,6 +10,10 @@ Every non-root certificate carries AKI/SKI, a CRL distribution point and an auth
 information access (OCSP + CA issuers) pointing at this platform's public URLs, and the
 policy OID of its kind. Policy OIDs live under a UUID-derived arc (ITU-T X.667, 2.25), which
 needs no registration; ``docs/pki/certificate-policies.md`` documents them.
+
+Issuer keys come from a key store (:mod:`jamana.trust.keys`): ``cryptography``'s builders encode
+the certificate and call the key's ``sign()``, which for an HSM key
+(:class:`jamana.trust.pkcs11.Pkcs11PrivateKey`) runs on the token.
 """
 
 from __future__ import annotations

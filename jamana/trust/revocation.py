@@ -1,7 +1,8 @@
 """Revocation services: CRLs (RFC 5280 §5) and an OCSP responder (RFC 6960).
 
 Both are thin, strict layers over ``cryptography``: this module decides *what* goes into a CRL
-or an OCSP answer; ``cryptography`` does all the encoding and signing.
+or an OCSP answer; ``cryptography`` does all the encoding and asks the key to sign (a software
+key, or a :class:`jamana.trust.pkcs11.Pkcs11PrivateKey` that signs on its HSM token).
 
 * :func:`build_crl` issues a complete (not delta) CRL for one CA, with the CRL number and
   authority key identifier extensions and a reason code per entry.

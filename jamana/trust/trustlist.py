@@ -102,7 +102,9 @@ def build_trust_list(
         "typ": "jamana-trust-list+jws",
         "x5c": [_b64(c.public_bytes(Encoding.DER)) for c in (signer_certificate, *chain)],
     }
-    key = ECKey.import_key(signer_key)  # type: ignore[arg-type]
+    # Built from the public JWK, joserfc never reads the private value (an HSM key has none to
+    # give, jamana.trust.pkcs11); it signs through the key's sign().
+    key = ECKey(signer_key, ECKey.import_key(signer_key.public_key()).as_dict())
     payload_bytes = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return dict(jws.serialize_json({"protected": header}, payload_bytes, key, registry=_registry()))
 

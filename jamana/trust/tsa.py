@@ -106,7 +106,8 @@ class TimeStampAuthority:
 
     :param certificate: the TSA certificate; its only extended key usage must be
         timeStamping, marked critical (RFC 3161 §2.3), and it must match ``private_key``.
-    :param private_key: the ECDSA key that signs the tokens (SHA-256, whatever the curve).
+    :param private_key: the ECDSA key that signs the tokens (SHA-256, whatever the curve): a
+        software key or a :class:`jamana.trust.pkcs11.Pkcs11PrivateKey` on an HSM token.
     :param chain: intermediate certificates sent with the TSA certificate when the request
         asks for certificates (the root is the relying party's business, but is harmless).
     :param policy_oid: the TSA policy OID written into every ``TSTInfo`` (for the platform,
