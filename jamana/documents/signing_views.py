@@ -101,24 +101,24 @@ def download(request: AuthenticatedRequest, token: str) -> HttpResponse:
     return response
 
 
+OWN_REVOCATION_REASONS = [
+    (
+        RevocationReason.KEY_COMPROMISE,
+        gettext_lazy("I did not make a signature, or lost control of my phone"),
+    ),
+    (RevocationReason.SUPERSEDED, gettext_lazy("I no longer want this certificate")),
+]
+
+
 class RevokeOwnForm(forms.Form):
     name = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.ChoiceField(
-        label=gettext_lazy("Reason"),
-        choices=[
-            (
-                RevocationReason.KEY_COMPROMISE,
-                gettext_lazy("I did not make a signature, or lost control of my phone"),
-            ),
-            (RevocationReason.SUPERSEDED, gettext_lazy("I no longer want this certificate")),
-        ],
-    )
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=OWN_REVOCATION_REASONS)
 
 
 @login_required
 def certificates(request: AuthenticatedRequest) -> HttpResponse:
     records = CertificateRecord.objects.filter(
-        person_id=request.user.person_id, role="person"
+        person_id=request.user.person_id or 0, role="person"
     ).order_by("-not_before")
     form = RevokeOwnForm(request.POST or None)
     if request.method == "POST":
@@ -141,5 +141,5 @@ def certificates(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "documents/my_certificates.html",
-        {"records": records, "reasons": RevokeOwnForm.base_fields["reason"].choices},
+        {"records": records, "reasons": OWN_REVOCATION_REASONS},
     )

@@ -302,45 +302,48 @@ def verify_seal_text(text: str) -> VerificationResult:
         return VerificationResult(Verdict.UNTRUSTED, checks=checks)
     claims = reading.claims
     checks.append((str(_("The seal comes from a trusted administration")), True))
-    base = {
-        "issuer_name": _organisation_name(reading.signer_certificate),
-        "issuer_country": claims.issuer_country,
-        "holder_name": f"{claims.holder_given_names} {claims.holder_family_name}".strip(),
-        "title": str(KINDS[claims.kind].title) if claims.kind in KINDS else claims.kind,
-        "issued_at": claims.issued_at,
-        "expires_at": claims.expires_at,
-        "holder_birth_date": claims.holder_birth_date,
-        "pdf_sha256": claims.pdf_sha256.hex(),
-    }
+    # What the seal itself says; the registry may add to it below.
+    said = VerificationResult(
+        Verdict.VALID,
+        issuer_name=_organisation_name(reading.signer_certificate),
+        issuer_country=claims.issuer_country,
+        holder_name=f"{claims.holder_given_names} {claims.holder_family_name}".strip(),
+        title=str(KINDS[claims.kind].title) if claims.kind in KINDS else claims.kind,
+        issued_at=claims.issued_at,
+        expires_at=claims.expires_at,
+        holder_birth_date=claims.holder_birth_date,
+        pdf_sha256=claims.pdf_sha256.hex(),
+        checks=checks,
+    )
     if reading.verdict == SealReadingVerdict.EXPIRED:
         checks.append((str(_("Within its period of validity")), False))
-        return VerificationResult(Verdict.EXPIRED, checks=checks, **base)
+        return dataclasses.replace(said, verdict=Verdict.EXPIRED)
     compromised = _signed_after_compromise(reading.signer_certificate, claims.issued_at)
     if compromised is not None:
         checks.append((str(_("Sealed before any compromise of the seal key")), False))
-        return VerificationResult(
-            Verdict.REVOKED,
-            checks=checks,
+        return dataclasses.replace(
+            said,
+            verdict=Verdict.REVOKED,
             revoked_at=compromised,
             revocation_reason=record_text(
                 _("The seal key was compromised on %(date)s; this file was sealed after."),
                 date=compromised.strftime("%Y-%m-%d %H:%M UTC"),
             ),
-            **base,
         )
     document = (
         Document.objects.select_related("issuer", "holder").filter(number=claims.number).first()
     )
     if document is not None and document.sha256 == claims.pdf_sha256.hex():
-        result = _from_registry(document, checks)
         return dataclasses.replace(
-            result, **{k: v for k, v in base.items() if k in ("holder_birth_date", "pdf_sha256")}
+            _from_registry(document, checks),
+            holder_birth_date=said.holder_birth_date,
+            pdf_sha256=said.pdf_sha256,
         )
     if claims.issuer_country != settings.JAMANA_COUNTRY:
         checks.append(
             (str(_("Issued by a partner instance (its registry was not consulted)")), True)
         )
-        return VerificationResult(Verdict.VALID, checks=checks, **base)
+        return said
     checks.append((str(_("Found in the registry of issued documents")), False))
     return VerificationResult(Verdict.UNKNOWN, checks=checks)
 

@@ -401,7 +401,7 @@ def do_revoke_own_certificate(*, account: Account, name: str, reason: str) -> Ce
     with transaction.atomic():
         record = (
             CertificateRecord.objects.select_for_update()
-            .filter(name=name, person_id=account.person_id, role=Role.PERSON.value)
+            .filter(name=name, person_id=account.person_id or 0, role=Role.PERSON.value)
             .first()
         )
         if record is None or account.person_id is None:
