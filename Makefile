@@ -14,7 +14,7 @@ $(STAMP): requirements.lock
 
 setup: $(STAMP)
 	$(PY) manage.py compile_translations
-	mkdir -p var
+	mkdir -p var/static
 
 run: setup
 	$(PY) manage.py migrate --noinput
