@@ -41,6 +41,8 @@ format: setup
 
 bench: setup
 	$(PY) bench/request_status.py
+	$(PY) bench/documents.py
+	$(PY) bench/seal2d.py
 
 clean:
 	rm -rf $(VENV) var
