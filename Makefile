@@ -20,9 +20,12 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py trust_init
-	@echo "Jamana on http://127.0.0.1:8000 — Ctrl-C stops the web server and the task worker."
+	@echo "Jamana on http://127.0.0.1:8000 — mobile-money simulator (the payer's phone) on"
+	@echo "http://127.0.0.1:8765/_sim/ — Ctrl-C stops the web server, worker, poller and simulator."
 	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m jamana.payments.simulator --port 8765 & \
 	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py poll_payments --every 15 & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:8000
 
 test: setup

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jamana.procedures",
     "jamana.pki",
     "jamana.documents",
+    "jamana.payments",
 ]
 
 MIDDLEWARE = [
@@ -234,3 +235,64 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+
+# Payments. In development every provider points at the local simulator
+# (`python -m jamana.payments.simulator --port 8765`, started by `make run`), with its public
+# development credentials; production sets each provider's real endpoint and secrets.
+PAYMENT_SIMULATOR_URL = env_str(
+    "PAYMENT_SIMULATOR_URL", "" if PRODUCTION else "http://127.0.0.1:8765"
+)
+if PAYMENT_SIMULATOR_URL:
+    from jamana.payments.simulator.behaviour import SimulatorCredentials as _SimCredentials
+
+    _sim = _SimCredentials()
+    PAYMENT_PROVIDERS: dict[str, dict[str, object]] = {
+        "orange_money": {
+            "base_url": f"{PAYMENT_SIMULATOR_URL}/orange",
+            "client_id": _sim.orange_client_id,
+            "client_secret": _sim.orange_client_secret,
+            "merchant_key": _sim.orange_merchant_key,
+            "timeout_seconds": 5.0,
+        },
+        "moov_money": {
+            "base_url": f"{PAYMENT_SIMULATOR_URL}/moov",
+            "username": _sim.moov_username,
+            "password": _sim.moov_password,
+            "callback_secret": _sim.moov_callback_secret,
+            "timeout_seconds": 5.0,
+        },
+        "pispi": {
+            "base_url": f"{PAYMENT_SIMULATOR_URL}/pispi",
+            "api_key": _sim.pispi_api_key,
+            "creditor_alias": _sim.pispi_creditor_alias,
+            "callback_key_id": _sim.pispi_key_id,
+            "callback_secret": _sim.pispi_callback_secret,
+            "timeout_seconds": 5.0,
+        },
+    }
+else:
+    PAYMENT_PROVIDERS = {}
+    if env_str("ORANGE_CLIENT_ID", ""):
+        PAYMENT_PROVIDERS["orange_money"] = {
+            "base_url": env_str("ORANGE_BASE_URL", "https://api.orange.com"),
+            "client_id": env_str("ORANGE_CLIENT_ID", ""),
+            "client_secret": env_str("ORANGE_CLIENT_SECRET", ""),
+            "merchant_key": env_str("ORANGE_MERCHANT_KEY", ""),
+        }
+    if env_str("MOOV_USERNAME", ""):
+        PAYMENT_PROVIDERS["moov_money"] = {
+            "base_url": env_str("MOOV_BASE_URL", ""),
+            "username": env_str("MOOV_USERNAME", ""),
+            "password": env_str("MOOV_PASSWORD", ""),
+            "callback_secret": env_str("MOOV_CALLBACK_SECRET", ""),
+        }
+    if env_str("PISPI_API_KEY", ""):
+        PAYMENT_PROVIDERS["pispi"] = {
+            "base_url": env_str("PISPI_BASE_URL", ""),
+            "api_key": env_str("PISPI_API_KEY", ""),
+            "creditor_alias": env_str("PISPI_CREDITOR_ALIAS", ""),
+            "callback_key_id": env_str("PISPI_CALLBACK_KEY_ID", ""),
+            "callback_secret": env_str("PISPI_CALLBACK_SECRET", ""),
+        }
+# What to call when a payment for a purpose settles (returns False to have it refunded).
+PAYMENT_PURPOSE_HANDLERS = {"request_fee": "jamana.procedures.payments.on_request_fee_paid"}

@@ -28,3 +28,8 @@ if JAMANA_KEY_STORE == "pkcs11":  # noqa: F405
     _TOKEN = _session_token(JAMANA_PKCS11_MODULE)  # noqa: F405
     JAMANA_PKCS11_TOKEN = _TOKEN.label
     JAMANA_PKCS11_PIN = _TOKEN.pin
+
+# A file, not SQLite's shared in-memory database: live-server tests have several threads
+# writing at once (payment callbacks), and only a file database honours the busy timeout.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_TMP) / "test.sqlite3")}  # noqa: F405

@@ -19,5 +19,6 @@ urlpatterns = [
     path("pki/", include("jamana.pki.urls")),
     path(".well-known/jamana/trust-list.json", pki_views.trust_list, name="trust_list"),
     path("sign/", include("jamana.documents.signing_urls")),
+    path("payments/", include("jamana.payments.urls")),
     path("", include("jamana.documents.urls")),
 ]

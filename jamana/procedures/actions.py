@@ -212,6 +212,18 @@ def check_record_counter_payment(*, agent: Account, reference: str, receipt: str
     with transaction.atomic():
         request = _locked(reference)
         require_permission(agent, RECORD_COUNTER_PAYMENT, request.organisation, request.area)
+        from jamana.payments.actions import do_record_counter_payment
+
+        # The cash is booked like any payment (ledger, sealed receipt).
+        do_record_counter_payment(
+            agent=agent,
+            purpose_type="request_fee",
+            purpose_ref=request.reference,
+            beneficiary=request.organisation,
+            amount_xof=request.fee_xof,
+            receipt=receipt,
+            payer=request.applicant,
+        )
         _move(
             request,
             S.IN_REVIEW,

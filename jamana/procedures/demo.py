@@ -16,6 +16,7 @@ from jamana.core.geography import communes_for_select, load_geography
 from jamana.core.models import AdminArea
 from jamana.identity import actions as identity
 from jamana.identity.models import Account, DatePrecision, Organisation, Role
+from jamana.pki.actions import do_trust_init
 from jamana.procedures import actions as procedures
 from jamana.procedures.catalogue import CATALOGUE, ORGANISATIONS
 
@@ -144,6 +145,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)
     rng = random.Random(seed)  # noqa: S311 (deterministic demo data, not security)
     load_geography()
+    do_trust_init()  # receipts and documents are sealed from the first payment on
     communes = list(communes_for_select("ML"))
     with transaction.atomic():
         organisations: dict[str, Organisation] = {}

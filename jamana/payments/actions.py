@@ -1,0 +1,510 @@
+"""The payment lifecycle: create (idempotent) → initiate at the provider → callback and/or
+status polling → settle exactly once → fulfil the purpose; an amount paid twice is refunded.
+
+Network calls to providers are made outside database transactions; every state change is
+one transaction with its event, its ledger entry and its audit record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jamana.audit.actions import record_event
+from jamana.core.errors import JamanaError
+from jamana.core.money import format_xof
+from jamana.core.references import format_reference, new_reference
+from jamana.identity.models import Account, Organisation, Person
+from jamana.notify.actions import queue_sms
+from jamana.payments import ledger
+from jamana.payments.models import (
+    IntentStatus,
+    PaymentEvent,
+    PaymentIntent,
+    Refund,
+    RefundStatus,
+)
+from jamana.payments.providers.base import (
+    ForgedCallback,
+    PaymentStatus,
+    PermanentProviderError,
+    StatusResult,
+    TransientProviderError,
+)
+from jamana.payments.registry import get_provider
+
+logger = logging.getLogger(__name__)
+INTENT_TTL = dt.timedelta(minutes=30)
+
+
+class PaymentError(JamanaError):
+    pass
+
+
+def _event(
+    intent: PaymentIntent, kind: str, *, event_id: str | None = None, **detail: Any
+) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        intent=intent,
+        at=timezone.now(),
+        kind=kind,
+        provider=intent.provider,
+        provider_event_id=event_id,
+        detail=detail,
+    )
+
+
+def do_create_intent(
+    *,
+    purpose_type: str,
+    purpose_ref: str,
+    beneficiary: Organisation,
+    amount_xof: int,
+    provider: str,
+    idempotency_key: str,
+    payer: Person | None = None,
+    payer_msisdn: str = "",
+) -> PaymentIntent:
+    """Create the intent, or return the one already created with this idempotency key (a
+    retried request or a double click). The same key for a different payment is refused."""
+    if not isinstance(amount_xof, int) or amount_xof <= 0:
+        raise PaymentError("invalid_amount", _("The amount must be a whole number of francs."))
+    if provider not in settings.PAYMENT_PROVIDERS:
+        raise PaymentError("unknown_provider", _("This payment method is not available."))
+    existing = PaymentIntent.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if (
+            existing.purpose_type,
+            existing.purpose_ref,
+            existing.amount_xof,
+            existing.provider,
+        ) != (purpose_type, purpose_ref, amount_xof, provider):
+            raise PaymentError(
+                "idempotency_key_reused",
+                _("This payment key was already used for another payment."),
+            )
+        return existing
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            intent = PaymentIntent.objects.create(
+                reference=new_reference(),
+                idempotency_key=idempotency_key,
+                purpose_type=purpose_type,
+                purpose_ref=purpose_ref,
+                beneficiary=beneficiary,
+                payer=payer,
+                payer_msisdn=payer_msisdn,
+                amount_xof=amount_xof,
+                provider=provider,
+                created_at=now,
+                expires_at=now + INTENT_TTL,
+            )
+            _event(intent, "created", amount_xof=amount_xof)
+            record_event(
+                action="payment.intent_created",
+                object_type="payment",
+                object_ref=intent.reference,
+                organisation=beneficiary,
+                detail={"purpose": f"{purpose_type}:{purpose_ref}", "amount": amount_xof},
+            )
+    except IntegrityError:
+        # Two identical requests raced: the other one created it.
+        return PaymentIntent.objects.get(idempotency_key=idempotency_key)
+    return intent
+
+
+def check_initiate(intent: PaymentIntent, *, callback_url: str) -> PaymentIntent:
+    """Ask the provider to collect (USSD push, QR…). Safe to call again: the provider gets the
+    same idempotency key and answers with the same transaction."""
+    if intent.status not in (IntentStatus.CREATED, IntentStatus.PENDING):
+        return intent
+    provider = get_provider(intent.provider)
+    try:
+        result = provider.initiate(
+            merchant_reference=intent.reference,
+            idempotency_key=intent.idempotency_key,
+            amount_xof=intent.amount_xof,
+            payer_msisdn=intent.payer_msisdn,
+            callback_url=callback_url,
+            description=f"Jamana {intent.reference}",
+        )
+    except TransientProviderError as exc:
+        with transaction.atomic():
+            _event(intent, "initiate_retry", error=str(exc)[:200])
+        raise PaymentError(
+            "provider_unavailable",
+            _(
+                "The payment service does not answer. Try again in a moment; you will not be "
+                "charged twice."
+            ),
+        ) from exc
+    except PermanentProviderError as exc:
+        with transaction.atomic():
+            locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+            locked.status = IntentStatus.FAILED
+            locked.failure_reason = str(exc)[:255]
+            locked.save()
+            _event(locked, "failed", error=str(exc)[:200])
+        raise PaymentError(
+            "payment_refused", _("The payment was refused: %(why)s"), why=str(exc)[:120]
+        ) from exc
+    with transaction.atomic():
+        locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+        if locked.status == IntentStatus.CREATED:
+            locked.status = IntentStatus.PENDING
+        locked.provider_reference = result.provider_reference
+        locked.payer_instructions = result.payer_instructions[:255]
+        locked.save()
+        _event(locked, "initiated", provider_reference=result.provider_reference)
+    if result.status != PaymentStatus.PENDING:
+        apply_status(locked, provider.query(result.provider_reference))
+        locked.refresh_from_db()
+    return locked
+
+
+def do_handle_callback(provider_code: str, *, headers: Mapping[str, str], body: bytes) -> str:
+    """A provider's asynchronous notification: authenticated, recorded once, then confirmed by
+    a status query before anything is settled. Returns what happened (for the HTTP reply)."""
+    provider = get_provider(provider_code)
+    try:
+        event = provider.parse_callback(headers=headers, body=body)
+    except ForgedCallback:
+        logger.warning("forged %s callback refused", provider_code)
+        with transaction.atomic():
+            record_event(
+                action="payment.forged_callback",
+                object_type="provider",
+                object_ref=provider_code,
+                detail={"size": len(body)},
+            )
+        raise
+    intent = PaymentIntent.objects.filter(
+        provider=provider_code, provider_reference=event.provider_reference
+    ).first()
+    if intent is None:
+        return "unknown"
+    try:
+        with transaction.atomic():
+            _event(
+                intent,
+                "callback",
+                event_id=event.event_id,
+                status=event.status.value,
+                amount_xof=event.amount_xof,
+            )
+    except IntegrityError:
+        return "duplicate"
+    # The callback says what happened; the status query is what we settle on.
+    apply_status(intent, provider.query(event.provider_reference))
+    return "ok"
+
+
+def apply_status(intent: PaymentIntent, result: StatusResult) -> PaymentIntent:
+    """Settle, fail or expire an intent from the provider's own answer, exactly once."""
+    after_commit: list[Callable[[], object]] = []
+    with transaction.atomic():
+        locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+        if locked.status == IntentStatus.SUCCEEDED:
+            return locked  # settled once, never twice
+        if locked.status in (IntentStatus.FAILED, IntentStatus.EXPIRED) and (
+            result.status != PaymentStatus.SUCCEEDED
+        ):
+            return locked
+        # A success after we had given up (late confirmation) still settles: money paid is
+        # never ignored; if the purpose was paid meanwhile, it is refunded below.
+        if result.status == PaymentStatus.SUCCEEDED:
+            if result.amount_xof != locked.amount_xof:
+                _event(locked, "amount_mismatch", paid=result.amount_xof)
+                logger.error(
+                    "amount mismatch on %s: paid %s, due %s",
+                    locked.reference,
+                    result.amount_xof,
+                    locked.amount_xof,
+                )
+            locked.status = IntentStatus.SUCCEEDED
+            locked.settled_at = result.paid_at or timezone.now()
+            locked.failure_reason = ""
+            locked.save()
+            _event(locked, "settled", amount_xof=result.amount_xof)
+            ledger.post_payment(locked)
+            record_event(
+                action="payment.settled",
+                object_type="payment",
+                object_ref=locked.reference,
+                organisation=locked.beneficiary,
+                detail={"amount": locked.amount_xof, "provider": locked.provider},
+            )
+            earlier = (
+                PaymentIntent.objects.filter(
+                    purpose_type=locked.purpose_type,
+                    purpose_ref=locked.purpose_ref,
+                    status=IntentStatus.SUCCEEDED,
+                    duplicate_of__isnull=True,
+                )
+                .exclude(pk=locked.pk)
+                .order_by("settled_at", "pk")
+                .first()
+            )
+            if earlier is not None:
+                locked.duplicate_of = earlier
+                locked.save(update_fields=["duplicate_of"])
+                refund = Refund.objects.create(
+                    intent=locked,
+                    amount_xof=locked.amount_xof,
+                    reason="duplicate",
+                    idempotency_key=f"refund:{locked.reference}",
+                    created_at=timezone.now(),
+                )
+                _event(locked, "duplicate_detected", first=earlier.reference)
+                after_commit.append(lambda: do_execute_refund(refund.pk))
+            else:
+                after_commit.append(lambda: _fulfil(locked.pk))
+        elif result.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED):
+            locked.status = (
+                IntentStatus.FAILED
+                if result.status == PaymentStatus.FAILED
+                else IntentStatus.EXPIRED
+            )
+            locked.failure_reason = result.failure_reason[:255]
+            locked.save()
+            _event(locked, locked.status, reason=result.failure_reason[:200])
+        for callback in after_commit:
+            transaction.on_commit(callback)
+    return locked
+
+
+def _fulfil(intent_id: int) -> None:
+    """Tell the owner of the purpose (a request, a tax assessment) that it is paid, then issue
+    the sealed receipt. A purpose that can no longer take the money (a request cancelled in the
+    meantime) gets it refunded."""
+    intent = PaymentIntent.objects.select_related("beneficiary", "payer").get(pk=intent_id)
+    handler_path = settings.PAYMENT_PURPOSE_HANDLERS.get(intent.purpose_type)
+    accepted = import_string(handler_path)(intent) if handler_path else True
+    if not accepted:
+        with transaction.atomic():
+            refund, _created = Refund.objects.get_or_create(
+                idempotency_key=f"refund:{intent.reference}",
+                defaults={
+                    "intent": intent,
+                    "amount_xof": intent.amount_xof,
+                    "reason": "purpose_closed",
+                    "created_at": timezone.now(),
+                },
+            )
+        do_execute_refund(refund.pk)
+        return
+    issue_receipt(intent)
+
+
+def issue_receipt(intent: PaymentIntent) -> None:
+    """The quittance: a sealed document for every settled payment, issued once (the intent
+    row is locked while it is made, so two workers cannot both issue one). A failure leaves
+    the payment settled and the receipt to the poller's next round."""
+    try:
+        _issue_receipt(intent)
+    except Exception:
+        logger.exception("receipt for payment %s not issued yet", intent.reference)
+
+
+def _issue_receipt(intent: PaymentIntent) -> None:
+    from jamana.documents.actions import issue_document
+
+    with transaction.atomic():
+        locked = (
+            PaymentIntent.objects.select_for_update(of=("self",))
+            .select_related("beneficiary", "payer")
+            .get(pk=intent.pk)
+        )
+        if locked.receipt_number or locked.status != IntentStatus.SUCCEEDED:
+            return
+        with translation.override("fr"):
+            paid_on = (
+                timezone.localtime(locked.settled_at).strftime("%Y-%m-%d %H:%M")
+                if locked.settled_at
+                else ""
+            )
+            fields = [
+                (gettext("Payment reference"), format_reference(locked.reference)),
+                (gettext("Paid for"), f"{locked.purpose_type} {locked.purpose_ref}"),
+                (gettext("Amount"), format_xof(locked.amount_xof)),
+                (gettext("Paid with"), locked.provider),
+                (gettext("Provider reference"), locked.provider_reference or "—"),
+                (gettext("Paid on"), paid_on),
+            ]
+        document = issue_document(
+            kind="payment_receipt",
+            issuer=locked.beneficiary,
+            holder=locked.payer,
+            holder_name=(locked.payer.full_name if locked.payer else locked.payer_msisdn) or "—",
+            fields=fields,
+        )
+        locked.receipt_number = document.number
+        locked.save(update_fields=["receipt_number"])
+
+
+def do_execute_refund(refund_id: int) -> Refund:
+    """Send a pending refund to the provider (idempotent: same key on every retry)."""
+    refund = Refund.objects.select_related("intent", "intent__beneficiary").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    provider = get_provider(refund.intent.provider)
+    try:
+        result = provider.refund(
+            provider_reference=refund.intent.provider_reference,
+            amount_xof=refund.amount_xof,
+            idempotency_key=refund.idempotency_key,
+        )
+    except TransientProviderError:
+        return refund  # the poller retries pending refunds
+    with transaction.atomic():
+        locked = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("intent", "intent__beneficiary")
+            .get(pk=refund.pk)
+        )
+        if locked.status != RefundStatus.PENDING:
+            return locked
+        locked.provider_reference = result.refund_reference
+        if result.status == PaymentStatus.SUCCEEDED:
+            locked.status = RefundStatus.SUCCEEDED
+            locked.completed_at = timezone.now()
+            locked.save()
+            ledger.post_refund(locked)
+            _tell_refunded(locked)
+        elif result.status == PaymentStatus.FAILED:
+            locked.status = RefundStatus.FAILED
+            locked.save()
+        else:
+            locked.save()
+        _event(locked.intent, f"refund_{locked.status}", refund=locked.provider_reference)
+        record_event(
+            action="payment.refund",
+            object_type="payment",
+            object_ref=locked.intent.reference,
+            organisation=locked.intent.beneficiary,
+            detail={"amount": locked.amount_xof, "status": locked.status},
+        )
+    return locked
+
+
+def _tell_refunded(refund: Refund) -> None:
+    intent = refund.intent
+    if not intent.payer_msisdn:
+        return
+    account = Account.objects.filter(person_id=intent.payer_id).first() if intent.payer_id else None
+    language = account.language if account else "fr"
+    with translation.override(language):
+        text = gettext(
+            "Jamana: payment %(ref)s was made twice or is no longer due. "
+            "%(amount)s have been refunded to you."
+        ) % {"ref": format_reference(intent.reference), "amount": format_xof(refund.amount_xof)}
+    queue_sms(to=intent.payer_msisdn, body=text, language=language)
+
+
+def do_poll_pending(*, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> int:
+    """Status polling takes over when callbacks are late or lost, and recovers intents left
+    half-way by a crash: created-but-not-initiated intents are initiated again (same
+    idempotency key, so the provider answers with the same transaction), pending ones are
+    queried, pending refunds are retried."""
+    now = timezone.now()
+    handled = 0
+    for intent in PaymentIntent.objects.filter(
+        status__in=[IntentStatus.CREATED, IntentStatus.PENDING], created_at__lte=now - older_than
+    ):
+        provider = get_provider(intent.provider)
+        try:
+            if not intent.provider_reference:
+                if intent.expires_at > now:
+                    check_initiate(intent, callback_url=callback_url_for(intent.provider))
+                    handled += 1
+                continue
+            result = provider.query(intent.provider_reference)
+        except (TransientProviderError, PaymentError):
+            continue
+        if result.status == PaymentStatus.PENDING and intent.expires_at <= now:
+            result = StatusResult(
+                provider_reference=result.provider_reference,
+                status=PaymentStatus.EXPIRED,
+                amount_xof=result.amount_xof,
+                paid_at=None,
+                failure_reason="expired",
+            )
+        apply_status(intent, result)
+        handled += 1
+    for refund in Refund.objects.filter(status=RefundStatus.PENDING):
+        do_execute_refund(refund.pk)
+        handled += 1
+    for settled in PaymentIntent.objects.filter(
+        status=IntentStatus.SUCCEEDED,
+        receipt_number="",
+        duplicate_of__isnull=True,
+        settled_at__lte=now - older_than,
+    ).exclude(refunds__status=RefundStatus.SUCCEEDED):
+        issue_receipt(settled)
+        handled += 1
+    return handled
+
+
+def callback_url_for(provider_code: str) -> str:
+    return f"{settings.JAMANA_PUBLIC_URL.rstrip('/')}/payments/callback/{provider_code}"
+
+
+def do_record_counter_payment(
+    *,
+    agent: Account,
+    purpose_type: str,
+    purpose_ref: str,
+    beneficiary: Organisation,
+    amount_xof: int,
+    receipt: str,
+    payer: Person | None = None,
+) -> PaymentIntent:
+    """Cash taken at the counter against a numbered paper receipt: settled at once, posted to
+    the ledger like any payment. Recording the same receipt twice changes nothing. The caller
+    (the purpose's owner) has already applied the payment, inside the same transaction."""
+    key = f"counter:{beneficiary.code}:{receipt}"
+    existing = PaymentIntent.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        if (existing.purpose_type, existing.purpose_ref) != (purpose_type, purpose_ref):
+            raise PaymentError(
+                "receipt_reused", _("This receipt number was already used for another payment.")
+            )
+        return existing
+    now = timezone.now()
+    with transaction.atomic():
+        intent = PaymentIntent.objects.create(
+            reference=new_reference(),
+            idempotency_key=key,
+            purpose_type=purpose_type,
+            purpose_ref=purpose_ref,
+            beneficiary=beneficiary,
+            payer=payer,
+            amount_xof=amount_xof,
+            provider="counter",
+            provider_reference=receipt,
+            status=IntentStatus.SUCCEEDED,
+            created_at=now,
+            expires_at=now,
+            settled_at=now,
+        )
+        _event(intent, "settled", amount_xof=amount_xof, receipt=receipt, agent=agent.pk)
+        ledger.post_payment(intent)
+        record_event(
+            action="payment.settled",
+            object_type="payment",
+            object_ref=intent.reference,
+            actor=agent,
+            organisation=beneficiary,
+            detail={"amount": amount_xof, "provider": "counter", "receipt": receipt},
+        )
+        transaction.on_commit(lambda: issue_receipt(intent))
+    return intent

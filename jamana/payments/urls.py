@@ -1,0 +1,10 @@
+from django.urls import path
+
+from jamana.payments import views
+
+app_name = "payments"
+urlpatterns = [
+    path("callback/<str:provider>", views.callback, name="callback"),
+    path("request/<str:reference>/", views.pay_request, name="pay_request"),
+    path("<str:reference>/", views.status, name="status"),
+]
