@@ -20,5 +20,5 @@ KINDS: dict[str, DocumentKind] = {
     "residence_attestation": DocumentKind(
         "residence_attestation", _("Certificate of residence"), dt.timedelta(days=90)
     ),
-    "payment_receipt": DocumentKind("payment_receipt", _("Payment receipt (quittance)"), None),
+    "payment_receipt": DocumentKind("payment_receipt", _("Payment receipt"), None),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocumentStatus(models.TextChoices):
@@ -61,7 +62,7 @@ class Document(models.Model):
 
 class SigningStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the SMS code")
-    SIGNED = "signed", _("Signed")
+    SIGNED = "signed", pgettext_lazy("signature status", "Signed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -104,7 +104,7 @@ def download(request: AuthenticatedRequest, token: str) -> HttpResponse:
 OWN_REVOCATION_REASONS = [
     (
         RevocationReason.KEY_COMPROMISE,
-        gettext_lazy("I did not make a signature, or lost control of my phone"),
+        gettext_lazy("Someone signed in my name, or I lost control of my phone"),
     ),
     (RevocationReason.SUPERSEDED, gettext_lazy("I no longer want this certificate")),
 ]

@@ -151,11 +151,13 @@ def check_initiate(intent: PaymentIntent, *, callback_url: str) -> PaymentIntent
         with transaction.atomic():
             locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
             locked.status = IntentStatus.FAILED
-            locked.failure_reason = str(exc)[:255]
+            # The provider's own words stay in the event log; the payer reads our message.
+            locked.failure_reason = "other"
             locked.save()
             _event(locked, "failed", error=str(exc)[:200])
         raise PaymentError(
-            "payment_refused", _("The payment was refused: %(why)s"), why=str(exc)[:120]
+            "payment_refused",
+            _("The payment service refused this payment. You were not charged."),
         ) from exc
     with transaction.atomic():
         locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
@@ -403,10 +405,11 @@ def _tell_refunded(refund: Refund) -> None:
     account = Account.objects.filter(person_id=intent.payer_id).first() if intent.payer_id else None
     language = account.language if account else "fr"
     with translation.override(language):
+        # The raw number, not format_xof: its narrow spaces are not in the GSM alphabet.
         text = gettext(
             "Jamana: payment %(ref)s was made twice or is no longer due. "
-            "%(amount)s have been refunded to you."
-        ) % {"ref": format_reference(intent.reference), "amount": format_xof(refund.amount_xof)}
+            "%(amount)s FCFA has been refunded to you."
+        ) % {"ref": format_reference(intent.reference), "amount": refund.amount_xof}
     queue_sms(to=intent.payer_msisdn, body=text, language=language)
 
 

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IntentStatus(models.TextChoices):
-    CREATED = "created", _("Created")
-    PENDING = "pending", _("Waiting for your confirmation")
-    SUCCEEDED = "succeeded", _("Paid")
-    FAILED = "failed", _("Failed")
-    EXPIRED = "expired", _("Expired")
+    CREATED = "created", pgettext_lazy("payment status", "Created")
+    PENDING = "pending", pgettext_lazy("payment status", "Waiting for your confirmation")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Paid")
+    FAILED = "failed", pgettext_lazy("payment status", "Failed")
+    EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
+
+
+FAILURE_MESSAGES = {
+    "declined": _("You declined the payment on your phone."),
+    "insufficient_funds": _("There was not enough money in the account."),
+    "expired": _("The payment was not confirmed in time. Start again."),
+    "other": _("The payment did not go through. You were not charged; start again."),
+}
 
 
 class PaymentIntent(models.Model):
@@ -66,6 +75,13 @@ class PaymentIntent(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.amount_xof} XOF ({self.status})"
 
+    @property
+    def failure_message(self) -> str:
+        """What the payer reads: provider codes are never shown as such."""
+        if not self.failure_reason:
+            return ""
+        return str(FAILURE_MESSAGES.get(self.failure_reason, FAILURE_MESSAGES["other"]))
+
 
 class PaymentEvent(models.Model):
     """Everything that happened to an intent; a provider callback is stored once."""
@@ -90,9 +106,9 @@ class PaymentEvent(models.Model):
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Refunded")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("refund status", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("refund status", "Refunded")
+    FAILED = "failed", pgettext_lazy("refund status", "Failed")
 
 
 class Refund(models.Model):
