@@ -13,12 +13,21 @@ CANCEL_REQUEST = "cancel_request"
 MANAGE_AGENTS = "manage_agents"
 REVOKE_CERTIFICATE = "revoke_certificate"
 REVOKE_DOCUMENT = "revoke_document"
+VIEW_PAYMENTS = "view_payments"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTER_AGENT: frozenset({VIEW_PERSON, VIEW_REQUEST, RECORD_COUNTER_PAYMENT}),
     Role.REVIEWER: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST}),
     Role.HEAD_OF_SERVICE: frozenset(
-        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, CANCEL_REQUEST, REVOKE_DOCUMENT}
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            TAKE_REQUEST,
+            DECIDE_REQUEST,
+            CANCEL_REQUEST,
+            REVOKE_DOCUMENT,
+            VIEW_PAYMENTS,
+        }
     ),
     Role.REGISTRAR: frozenset(
         {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
@@ -27,5 +36,5 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TAX_OFFICER: frozenset(
         {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
     ),
-    Role.ORG_ADMIN: frozenset({MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT}),
+    Role.ORG_ADMIN: frozenset({MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS}),
 }

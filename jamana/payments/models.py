@@ -182,3 +182,41 @@ class OrangeTransactionRecord(models.Model):
 
     def __str__(self) -> str:
         return self.order_id
+
+
+class ReconciliationRun(models.Model):
+    """One provider's statement for one day compared with our books. Re-running a day
+    replaces its differences (the statement may have been incomplete the first time)."""
+
+    provider = models.CharField(max_length=24)
+    day = models.DateField()
+    ran_at = models.DateTimeField()
+    statement_lines = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    fees_xof = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "day"], name="reconcile_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.day}"
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING_IN_LEDGER = "missing_in_ledger", _("Paid at the provider, not in our books")
+    MISSING_AT_PROVIDER = "missing_at_provider", _("In our books, not at the provider")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amounts differ")
+
+
+class ReconciliationDifference(models.Model):
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(max_length=24, choices=DifferenceKind.choices)
+    line_kind = models.CharField(max_length=8)  # payment | refund
+    provider_reference = models.CharField(max_length=128)
+    statement_amount_xof = models.BigIntegerField(null=True, blank=True)
+    ledger_amount_xof = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.provider_reference}"

@@ -5,6 +5,7 @@ from jamana.payments import views
 app_name = "payments"
 urlpatterns = [
     path("callback/<str:provider>", views.callback, name="callback"),
+    path("agent/", views.agent_payments, name="agent_payments"),
     path("request/<str:reference>/", views.pay_request, name="pay_request"),
     path("<str:reference>/", views.status, name="status"),
 ]

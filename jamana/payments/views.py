@@ -16,14 +16,17 @@ from django.views.decorators.http import require_POST
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.phones import InvalidPhoneNumber, normalize_phone
 from jamana.identity.http import AuthenticatedRequest
+from jamana.identity.permissions import VIEW_PAYMENTS
+from jamana.identity.queries import agent_organisations
 from jamana.payments.actions import (
     callback_url_for,
     check_initiate,
     do_create_intent,
     do_handle_callback,
 )
-from jamana.payments.models import IntentStatus, PaymentIntent
+from jamana.payments.models import IntentStatus, PaymentIntent, ReconciliationRun
 from jamana.payments.providers.base import ForgedCallback
+from jamana.payments.reconciliation import totals_per_administration
 from jamana.payments.registry import provider_choices
 from jamana.procedures.access import access_own_request
 from jamana.procedures.models import RequestStatus
@@ -109,5 +112,25 @@ def status(request: AuthenticatedRequest, reference: str) -> HttpResponse:
         {
             "intent": intent,
             "waiting": intent.status in (IntentStatus.CREATED, IntentStatus.PENDING),
+        },
+    )
+
+
+@login_required
+def agent_payments(request: AuthenticatedRequest) -> HttpResponse:
+    """Reconciliation differences to look into, and what is held for each administration."""
+    organisations = agent_organisations(request.user, VIEW_PAYMENTS)
+    if not organisations:
+        raise Http404()
+    codes = {o.code for o in organisations}
+    runs = ReconciliationRun.objects.prefetch_related("differences").order_by("-day", "provider")
+    return render(
+        request,
+        "payments/agent_payments.html",
+        {
+            "runs": runs[:30],
+            "totals": [
+                (code, amount) for code, amount in totals_per_administration() if code in codes
+            ],
         },
     )

@@ -311,3 +311,46 @@ def test_cash_at_the_counter_is_booked_and_receipted(world):
     assert intent.status == IntentStatus.SUCCEEDED and intent.provider_reference == "Q-2026-1"
     wait_until(lambda: PaymentIntent.objects.get(pk=intent.pk).receipt_number != "")
     _assert_books(world["organisation"].code, 500)
+
+
+def test_daily_reconciliation_lists_differences_and_books_fees_once(world, settings, client):
+    from jamana.payments.models import ReconciliationRun
+    from jamana.payments.reconciliation import do_reconcile, totals_per_administration
+
+    sim = _simulator(settings, lost_callback_rate=1.0, fee_basis_points=100)
+    try:
+        intent = _pay(world, "moov_money")
+        sim.confirm(intent.provider_reference)  # paid at the provider, callback lost
+        today = timezone.now().date()
+        run = do_reconcile("moov_money", today)
+        assert [(d.kind, d.provider_reference) for d in run.differences.all()] == [
+            ("missing_in_ledger", intent.provider_reference)
+        ]
+        do_poll_pending(older_than=dt.timedelta(0))  # polling books it
+        run = do_reconcile("moov_money", today)
+        assert run.differences.count() == 0 and run.matched == 1
+        assert run.fees_xof == 5  # 1 % of 500
+        do_reconcile("moov_money", today)  # re-running books no fee twice
+        assert ledger.balance("fees:moov_money") == 5
+        assert ReconciliationRun.objects.count() == 1
+        assert ledger.is_balanced()
+        assert dict(totals_per_administration())[world["organisation"].code] == 500
+    finally:
+        sim.stop()
+
+
+def test_agent_sees_reconciliation_and_totals(world, client):
+    from jamana.testing import make_agent
+
+    citizen_only = world["citizen"]
+    client.force_login(citizen_only, backend="jamana.identity.backends.AccountBackend")
+    assert client.get("/payments/agent/").status_code == 404
+    head = make_agent(
+        organisation=world["organisation"],
+        extra_roles=(),
+        phone="+22376000031",
+        nina="19700101000031F",
+    )
+    client.force_login(head, backend="jamana.identity.backends.AccountBackend")
+    page = client.get("/payments/agent/")
+    assert page.status_code == 200
