@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from jamana.identity import actions as identity
 from jamana.identity.models import Account, CodePurpose, IdentifierKind, Organisation, Role
@@ -130,3 +134,45 @@ def run_tool(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
         list(args), input=stdin, capture_output=True, check=False, timeout=60
     )
     return result.returncode, (result.stdout + result.stderr).decode(errors="replace")
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium driven by Playwright (which cannot download its own browsers here).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A headless Chromium for browser tests: skipped locally when Chromium is missing, a
+    failure in CI (CI=true)."""
+    import os
+    import shutil
+
+    import pytest
+
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop in this thread, so Django would refuse the
+    # test's own ORM calls (seeding, reading the outbox); they are plain synchronous code.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()

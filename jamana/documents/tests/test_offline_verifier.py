@@ -28,18 +28,10 @@ from jamana.documents.actions import issue_document
 from jamana.pki.actions import do_revoke_certificate
 from jamana.pki.models import CertificateRecord
 from jamana.pki.queries import trusted_seal_map
+from jamana.testing import chromium_browser
 from jamana.trust.seal2d import PREFIX, SealClaims, kid_for, make_seal, read_seal
 from jamana.trust.testing import make_test_pki
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE_SCREEN = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 1,
@@ -186,25 +178,8 @@ def sealed(live_pki, issuer, holder):
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop in this thread; the test's own ORM calls
-    # are plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture

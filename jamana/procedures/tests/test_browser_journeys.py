@@ -24,19 +24,10 @@ from jamana.core.references import format_reference
 from jamana.identity.models import Account
 from jamana.procedures.demo import AGENT_PHONE, CITIZEN_PHONE, DEMO_PASSWORD, seed_demo
 from jamana.procedures.models import ServiceRequest
-from jamana.testing import last_sms_code
+from jamana.testing import chromium_browser, last_sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # An entry-level Android phone; agents work at a counter computer.
 PHONE_SCREEN = {
     "viewport": {"width": 360, "height": 740},
@@ -51,25 +42,8 @@ REFERENCE_IN_PATH = re.compile(r"/requests/([0-9A-Z]{9})/$")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop in this thread, so Django would refuse the
-    # test's own ORM calls (seeding, reading the outbox). They are plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture
