@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jamana.pki",
     "jamana.documents",
     "jamana.payments",
+    "jamana.tax",
 ]
 
 MIDDLEWARE = [
@@ -295,4 +296,7 @@ else:
             "callback_secret": env_str("PISPI_CALLBACK_SECRET", ""),
         }
 # What to call when a payment for a purpose settles (returns False to have it refunded).
-PAYMENT_PURPOSE_HANDLERS = {"request_fee": "jamana.procedures.payments.on_request_fee_paid"}
+PAYMENT_PURPOSE_HANDLERS = {
+    "request_fee": "jamana.procedures.payments.on_request_fee_paid",
+    "tax_assessment": "jamana.tax.payments.on_assessment_paid",
+}

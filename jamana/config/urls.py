@@ -20,5 +20,6 @@ urlpatterns = [
     path(".well-known/jamana/trust-list.json", pki_views.trust_list, name="trust_list"),
     path("sign/", include("jamana.documents.signing_urls")),
     path("payments/", include("jamana.payments.urls")),
+    path("tax/", include("jamana.tax.urls")),
     path("", include("jamana.documents.urls")),
 ]

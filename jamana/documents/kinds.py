@@ -21,4 +21,7 @@ KINDS: dict[str, DocumentKind] = {
         "residence_attestation", _("Certificate of residence"), dt.timedelta(days=90)
     ),
     "payment_receipt": DocumentKind("payment_receipt", _("Payment receipt"), None),
+    "tax_clearance": DocumentKind(
+        "tax_clearance", _("Tax clearance certificate"), dt.timedelta(days=90)
+    ),
 }

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from jamana.core.geography import communes_for_select, load_geography
 from jamana.core.models import AdminArea
@@ -234,4 +235,26 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             agent=agent, reference=in_review.reference, receipt="Q-2026-000117"
         )
         del awaiting
+
+        # Taxes: the demo citizen's tax account in Bamako Commune III with this year's TDRL
+        # (3 000 FCFA, the District's rate), due within the month and unpaid.
+        bamako_c3 = _area("Bamako Commune III")
+        if bamako_c3 is not None:
+            from jamana.tax.actions import check_assess, do_open_taxpayer
+
+            taxpayer = do_open_taxpayer(
+                agent=agent,
+                kind="person",
+                tax_office=organisations["ML-DGI-CI-BKO-C3"],
+                commune=bamako_c3,
+                person=citizen_person,
+            )
+            today = timezone.localdate()
+            check_assess(
+                taxpayer,
+                "tdrl",
+                today.year,
+                agent=agent,
+                due_date=today + dt.timedelta(days=30),
+            )
     return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from jamana.tax import views
+
+app_name = "tax"
+urlpatterns = [
+    path("", views.my_taxes, name="my_taxes"),
+    path("assessments/<str:number>/pay/", views.pay_assessment, name="pay"),
+    path("accounts/<str:nif>/clearance/", views.clearance, name="clearance"),
+    path("agent/rolls/", views.agent_rolls, name="agent_rolls"),
+    path("agent/rolls/<int:roll_id>/", views.agent_roll, name="agent_roll"),
+]
