@@ -46,6 +46,7 @@ bench: setup
 	$(PY) bench/request_status.py
 	$(PY) bench/documents.py
 	$(PY) bench/seal2d.py
+	$(PY) bench/payments.py
 
 clean:
 	rm -rf $(VENV) var

@@ -53,6 +53,8 @@ class PaymentIntent(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     # The number of the sealed receipt (quittance) issued once the payment settled.
     receipt_number = models.CharField(max_length=9, blank=True)
+    # Set while one worker seals the receipt, so that no other issues it meanwhile.
+    receipt_claimed_at = models.DateTimeField(null=True, blank=True)
     # Set when this intent paid a purpose that another intent had already paid.
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -25,7 +25,7 @@ from jamana.payments.actions import (
     do_handle_callback,
 )
 from jamana.payments.models import IntentStatus, PaymentIntent, ReconciliationRun
-from jamana.payments.providers.base import ForgedCallback
+from jamana.payments.providers.base import ForgedCallback, ProviderError
 from jamana.payments.reconciliation import totals_per_administration
 from jamana.payments.registry import provider_choices
 from jamana.procedures.access import access_own_request
@@ -47,7 +47,12 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         raise Http404() from None
     except ForgedCallback:
         return JsonResponse({"status": "refused"}, status=401)
+    except ProviderError:
+        # Authentic but unreadable (unknown status, missing field): a clear 400, never a 500.
+        return JsonResponse({"status": "malformed"}, status=400)
     # A duplicate is acknowledged like the first: the provider must stop resending it.
+    if outcome == "retry":
+        return JsonResponse({"status": "unknown_yet"}, status=503)
     return JsonResponse({"status": outcome})
 
 

@@ -354,3 +354,46 @@ def test_agent_sees_reconciliation_and_totals(world, client):
     client.force_login(head, backend="jamana.identity.backends.AccountBackend")
     page = client.get("/payments/agent/")
     assert page.status_code == 200
+
+
+def test_callback_that_overtakes_our_commit_is_asked_again(world, settings, client):
+    """An authentic callback for a transaction we have not recorded yet gets a 503, so that
+    the provider sends it again rather than giving up."""
+    import json as _json
+
+    from jamana.payments.providers.moov_money import sign_callback
+
+    sim = _simulator(settings)
+    try:
+        body = _json.dumps(
+            {
+                "transactionId": "MV-NOT-YET-SAVED",
+                "externalRef": "X",
+                "status": "SUCCESS",
+                "amount": 500,
+                "eventId": "ev-1",
+                "occurredAt": "2026-11-28T10:00:00Z",
+            }
+        ).encode()
+        timestamp = str(int(timezone.now().timestamp()))
+        secret = settings.PAYMENT_PROVIDERS["moov_money"]["callback_secret"]
+        response = client.post(
+            "/payments/callback/moov_money",
+            body,
+            content_type="application/json",
+            HTTP_X_MOOV_TIMESTAMP=timestamp,
+            HTTP_X_MOOV_SIGNATURE=sign_callback(secret, timestamp, body),
+        )
+        assert response.status_code == 503, response.content
+        assert not PaymentEvent.objects.exists()
+        bad = body.replace(b'"SUCCESS"', b'"WHATEVER"')
+        response = client.post(
+            "/payments/callback/moov_money",
+            bad,
+            content_type="application/json",
+            HTTP_X_MOOV_TIMESTAMP=timestamp,
+            HTTP_X_MOOV_SIGNATURE=sign_callback(secret, timestamp, bad),
+        )
+        assert response.status_code == 400
+    finally:
+        sim.stop()
