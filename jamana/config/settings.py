@@ -295,6 +295,8 @@ else:
             "callback_key_id": env_str("PISPI_CALLBACK_KEY_ID", ""),
             "callback_secret": env_str("PISPI_CALLBACK_SECRET", ""),
         }
+# Purposes that may be paid in several parts: a second payment is not a duplicate.
+PAYMENT_INSTALMENT_PURPOSES = {"tax_assessment"}
 # What to call when a payment for a purpose settles (returns False to have it refunded).
 PAYMENT_PURPOSE_HANDLERS = {
     "request_fee": "jamana.procedures.payments.on_request_fee_paid",

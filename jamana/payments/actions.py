@@ -247,16 +247,22 @@ def apply_status(intent: PaymentIntent, result: StatusResult) -> PaymentIntent:
                 organisation=locked.beneficiary,
                 detail={"amount": locked.amount_xof, "provider": locked.provider},
             )
+            # A purpose paid in instalments (a tax assessment) takes several payments; its
+            # owner's handler refuses the amount that would overpay, and it is refunded then.
             earlier = (
-                PaymentIntent.objects.filter(
-                    purpose_type=locked.purpose_type,
-                    purpose_ref=locked.purpose_ref,
-                    status=IntentStatus.SUCCEEDED,
-                    duplicate_of__isnull=True,
+                None
+                if locked.purpose_type in settings.PAYMENT_INSTALMENT_PURPOSES
+                else (
+                    PaymentIntent.objects.filter(
+                        purpose_type=locked.purpose_type,
+                        purpose_ref=locked.purpose_ref,
+                        status=IntentStatus.SUCCEEDED,
+                        duplicate_of__isnull=True,
+                    )
+                    .exclude(pk=locked.pk)
+                    .order_by("settled_at", "pk")
+                    .first()
                 )
-                .exclude(pk=locked.pk)
-                .order_by("settled_at", "pk")
-                .first()
             )
             if earlier is not None:
                 locked.duplicate_of = earlier

@@ -332,17 +332,6 @@ def _locked(number: str) -> Assessment:
 # ---------------------------------------------------------------- paying
 
 
-def purpose_ref_for(number: str, attempt: str) -> str:
-    """One purpose per payment: an assessment may be paid in several parts, and the payments
-    app refunds a second settled intent with the same purpose as a duplicate. Overpayment is
-    caught by ``do_apply_payment`` instead."""
-    return f"{number}/{attempt}"
-
-
-def assessment_number_of(purpose_ref: str) -> str:
-    return purpose_ref.split("/", 1)[0]
-
-
 def _check_amount(assessment: Assessment, amount_xof: int) -> None:
     if assessment.status != AssessmentStatus.OPEN or assessment.remaining_xof <= 0:
         raise TaxError("nothing_to_pay", _("Nothing remains to be paid on this assessment."))
@@ -374,7 +363,7 @@ def check_pay_assessment(
         raise TaxError("attempt_required", _("The form has expired. Start again."))
     intent = do_create_intent(
         purpose_type=PURPOSE_TYPE,
-        purpose_ref=purpose_ref_for(assessment.number, attempt),
+        purpose_ref=assessment.number,
         beneficiary=assessment.taxpayer.tax_office,
         amount_xof=amount_xof,
         provider=provider,
@@ -442,7 +431,7 @@ def check_record_counter_payment(
         intent = do_record_counter_payment(
             agent=agent,
             purpose_type=PURPOSE_TYPE,
-            purpose_ref=purpose_ref_for(number, f"counter-{receipt}"[:40]),
+            purpose_ref=number,
             beneficiary=office,
             amount_xof=amount_xof,
             receipt=receipt,
