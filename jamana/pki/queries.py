@@ -3,7 +3,7 @@ the database and the key store, and the certificates and CRLs served publicly.""
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import threading
 import time
 
@@ -51,12 +51,6 @@ def trust_roots() -> list[x509.Certificate]:
     return roots
 
 
-def partner_country_of(root: x509.Certificate) -> str | None:
-    digest = hashlib.sha256(root.public_bytes(Encoding.DER)).hexdigest()
-    anchor = PartnerAnchor.objects.filter(sha256=digest).first()
-    return anchor.country if anchor else None
-
-
 def time_stamp_authority() -> TimeStampAuthority:
     record = CertificateRecord.objects.get(name="tsa")
     return TimeStampAuthority(
@@ -69,11 +63,12 @@ def time_stamp_authority() -> TimeStampAuthority:
 
 def certificate_status(issuer: x509.Certificate, serial: int) -> CertStatus:
     """What OCSP says about ``serial`` under ``issuer``: unknown if we never issued it."""
+    issuer_der = issuer.public_bytes(Encoding.DER)
     ca = next(
         (
-            CertificateRecord.objects.get(name=n)
-            for n in CA_NAMES
-            if CertificateRecord.objects.filter(name=n).exists() and certificate(n) == issuer
+            r
+            for r in CertificateRecord.objects.filter(name__in=CA_NAMES)
+            if bytes(r.der) == issuer_der
         ),
         None,
     )
@@ -92,6 +87,18 @@ def certificate_status(issuer: x509.Certificate, serial: int) -> CertStatus:
 
 
 def ocsp_responder() -> OcspResponder:
+    """The responder for our CAs. Its keys are decrypted once per process and responder
+    certificate set; the status of each certificate is read live from the database."""
+    records = tuple(
+        CertificateRecord.objects.filter(name__in=[f"ocsp-{n}" for n in CA_NAMES])
+        .order_by("name")
+        .values_list("name", "key_name")
+    )
+    return _ocsp_responder(records)
+
+
+@functools.lru_cache(maxsize=4)
+def _ocsp_responder(records: tuple[tuple[str, str], ...]) -> OcspResponder:
     identities = []
     for ca_name in CA_NAMES:
         responder = CertificateRecord.objects.get(name=f"ocsp-{ca_name}")

@@ -128,7 +128,8 @@ def seal_pdf(
     """Seal ``pdf`` as PAdES B-LT and return the sealed bytes.
 
     ``bytes_reserved`` avoids pyHanko's dry-run signature used to size the placeholder
-    (TRUST-NOTES.md): 16 KiB holds an ECDSA CMS with its chain and timestamp token.
+    (TRUST-NOTES.md). It counts hexadecimal digits: 16384 reserves 8 KiB, room for the
+    ~5 KB ECDSA CMS with its chain and timestamp token.
     """
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
