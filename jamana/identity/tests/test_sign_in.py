@@ -171,9 +171,20 @@ def test_password_reset_for_unknown_number_reveals_nothing(client, db):
     assert response.status_code == 200
 
 
-def test_session_expires_after_inactivity(settings):
+def test_session_expires_after_inactivity(settings, client, citizen):
     assert settings.SESSION_COOKIE_AGE <= 3600
     assert settings.SESSION_SAVE_EVERY_REQUEST
+    start = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(citizen, backend="jamana.identity.backends.AccountBackend")
+        assert client.get(reverse("procedures:my_requests")).status_code == 200
+        # Activity keeps it alive (sliding expiry)…
+        clock.shift(settings.SESSION_COOKIE_AGE - 60)
+        assert client.get(reverse("procedures:my_requests")).status_code == 200
+        # …inactivity ends it.
+        clock.shift(settings.SESSION_COOKIE_AGE + 1)
+        response = client.get(reverse("procedures:my_requests"))
+        assert response.status_code == 302 and reverse("identity:sign_in") in response.url
 
 
 def test_sign_up_with_nina_links_the_existing_person(client, db):

@@ -347,13 +347,17 @@ def test_agent_sees_reconciliation_and_totals(world, client):
     assert client.get("/payments/agent/").status_code == 404
     head = make_agent(
         organisation=world["organisation"],
-        extra_roles=(),
         phone="+22376000031",
         nina="19700101000031F",
+    )
+    procedures.check_record_counter_payment(
+        agent=head, reference=world["request"].reference, receipt="Q-TOTALS-1"
     )
     client.force_login(head, backend="jamana.identity.backends.AccountBackend")
     page = client.get("/payments/agent/")
     assert page.status_code == 200
+    html = page.content.decode()
+    assert world["organisation"].code in html and "500" in html
 
 
 def test_callback_that_overtakes_our_commit_is_asked_again(world, settings, client):

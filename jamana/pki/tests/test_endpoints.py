@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp as x509_ocsp
 from django.core.management import call_command
 
 from jamana.core.errors import JamanaError, PermissionDenied
@@ -151,6 +152,11 @@ def test_ocsp_by_get(client, files, tmp_path):
     response = client.get(f"/pki/ocsp/{encoded}")
     assert response.status_code == 200
     assert response.content[:2] == b"\x30\x82" or response.content[0] == 0x30
+    answer = x509_ocsp.load_der_ocsp_response(response.content)
+    assert answer.response_status == x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+    assert answer.certificate_status == x509_ocsp.OCSPCertStatus.GOOD
+    seal_pem = files["seal"].read_bytes()
+    assert answer.serial_number == x509.load_pem_x509_certificate(seal_pem).serial_number
 
 
 def test_crls_parse_and_list_revocations(client, files, issuer, pki_admin, tmp_path):
