@@ -53,7 +53,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +62,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _support import (
+    free_port,
+    proc_ticks,
+    raise_system_exit,
+    stop_group,
+    write_atomically,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -120,12 +127,6 @@ def dist(values: list[float]) -> dict[str, float]:
         "min": ordered[0],
         "max": ordered[-1],
     }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def version(dist_name: str) -> str:
@@ -190,13 +191,6 @@ def trim_memory() -> None:
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_ticks(pid: int) -> tuple[int, int]:
-    """(parent pid, utime + stime in clock ticks) of one process."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[11]) + int(fields[12])
-
-
 def group_cpu_seconds(root: int) -> float:
     """CPU time of a process and its direct children (gunicorn master and workers). Workers
     that ended meanwhile are not counted (none do here: no max-requests)."""
@@ -205,7 +199,7 @@ def group_cpu_seconds(root: int) -> float:
         if not entry.isdigit():
             continue
         try:
-            ppid, ticks = _proc_ticks(int(entry))
+            ppid, ticks = proc_ticks(int(entry))
         except (OSError, IndexError, ValueError):
             continue
         if int(entry) == root or ppid == root:
@@ -245,28 +239,8 @@ class Processes:
 
     def stop_all(self) -> None:
         for child in reversed(self.children):
-            _stop_group(child.proc)
+            stop_group(child.proc)
         self.children.clear()
-
-
-def _stop_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        proc.wait(timeout=5)
-
-
-def _raise_system_exit(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
 
 
 def start_child(
@@ -1497,7 +1471,7 @@ def run_recon(opts: argparse.Namespace, tmp: Path, label: str) -> dict[str, Any]
                     print(line, end="", flush=True)
             proc.wait(timeout=opts.recon_timeout)
         finally:
-            _stop_group(proc)  # type: ignore[arg-type]
+            stop_group(proc)  # type: ignore[arg-type]
         if proc.returncode != 0 or not out_lines:
             raise BenchError(f"reconciliation child ({label}) failed ({proc.returncode})")
         return json.loads(out_lines[-1].removeprefix(CHILD_MARKER))
@@ -1761,15 +1735,6 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-# --------------------------------------------------------------------------- main
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (~1 minute)")
@@ -1842,8 +1807,8 @@ def main(argv: list[str] | None = None) -> int:
         print(CHILD_MARKER + json.dumps(result, default=str), flush=True)
         return 0
 
-    signal.signal(signal.SIGTERM, _raise_system_exit)
-    signal.signal(signal.SIGHUP, _raise_system_exit)
+    signal.signal(signal.SIGTERM, raise_system_exit)
+    signal.signal(signal.SIGHUP, raise_system_exit)
     started_at = dt.datetime.now().astimezone()
     wall0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="jamana-paybench-"))

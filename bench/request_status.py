@@ -27,7 +27,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -38,6 +37,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _support import (
+    free_port,
+    proc_ticks,
+    raise_system_exit,
+    stop_group,
+    write_atomically,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -127,34 +134,8 @@ class Processes:
 
     def stop_all(self) -> None:
         for server in self.servers:
-            _stop_group(server.proc)
+            stop_group(server.proc)
         self.servers.clear()
-
-
-def _stop_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)  # gunicorn: graceful stop of master and workers
-        proc.wait(timeout=grace)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        proc.wait(timeout=5)
-
-
-def _raise_system_exit(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def manage(env: dict[str, str], *args: str, log: Path) -> str:
@@ -262,13 +243,6 @@ def fetch(port: int, path: str, cookie: str | None = None) -> tuple[int, dict[st
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_ticks(pid: int) -> tuple[int, int]:
-    """(parent pid, utime + stime in clock ticks) of one process."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[11]) + int(fields[12])
-
-
 def group_cpu_seconds(root: int) -> float:
     """CPU time of a process and its direct children (gunicorn master and workers)."""
     total = 0
@@ -276,7 +250,7 @@ def group_cpu_seconds(root: int) -> float:
         if not entry.isdigit():
             continue
         try:
-            ppid, ticks = _proc_ticks(int(entry))
+            ppid, ticks = proc_ticks(int(entry))
         except (OSError, IndexError, ValueError):
             continue
         if int(entry) == root or ppid == root:
@@ -729,15 +703,6 @@ def render_markdown(report: dict[str, Any], header: list[str], rows: list[list[s
     return "\n".join(md)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-# --------------------------------------------------------------------------- main
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per timed run [10]")
@@ -879,8 +844,8 @@ def main(argv: list[str] | None = None) -> int:
     elif loadgen == "wrk" and not shutil.which("wrk"):
         raise BenchError("wrk not found: apt-get install wrk, or --loadgen python")
 
-    signal.signal(signal.SIGTERM, _raise_system_exit)
-    signal.signal(signal.SIGHUP, _raise_system_exit)
+    signal.signal(signal.SIGTERM, raise_system_exit)
+    signal.signal(signal.SIGHUP, raise_system_exit)
     started_at = dt.datetime.now().astimezone()
     tmp = Path(tempfile.mkdtemp(prefix="jamana-bench-"))
     setup_log = tmp / "setup.log"
