@@ -94,7 +94,7 @@ class CallbackReceiver:
         self.stop()
 
 
-def wait_until(predicate: Callable[[], bool], *, timeout: float = 5.0) -> None:
+def wait_until(predicate: Callable[[], bool], *, timeout: float = 30.0) -> None:
     """Poll ``predicate`` every 20 ms until it is true; raises TimeoutError otherwise."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -37,7 +37,8 @@ def world(live_server, settings, tmp_path):
     from jamana.payments import registry
     from jamana.pki.keystore import key_store
 
-    settings.JAMANA_PUBLIC_URL = live_server.url
+    # 127.0.0.1, not "localhost": callbacks must not try ::1 first (the server is IPv4 only).
+    settings.JAMANA_PUBLIC_URL = live_server.url.replace("localhost", "127.0.0.1")
     settings.JAMANA_KEY_DIR = tmp_path / "keys"
     key_store.cache_clear()
     registry._provider.cache_clear()
@@ -96,10 +97,10 @@ def test_fee_paid_by_mobile_money_moves_the_request_and_issues_a_receipt(world, 
         intent = _pay(world, provider)
         assert intent.status == IntentStatus.PENDING and intent.provider_reference
         sim.confirm(intent.provider_reference)
-        wait_until(lambda: _settled(intent), timeout=10)
+        wait_until(lambda: _settled(intent), timeout=30)
         request = world["request"]
         # The request moves and the receipt is issued once the settlement has committed.
-        wait_until(lambda: PaymentIntent.objects.get(pk=intent.pk).receipt_number != "", timeout=10)
+        wait_until(lambda: PaymentIntent.objects.get(pk=intent.pk).receipt_number != "", timeout=30)
         request.refresh_from_db()
         assert request.status == RequestStatus.IN_REVIEW
         intent.refresh_from_db()
@@ -115,8 +116,8 @@ def test_duplicate_and_out_of_order_callbacks_settle_once(world, settings):
     try:
         intent = _pay(world, "moov_money")
         sim.confirm(intent.provider_reference)
-        wait_until(lambda: len(sim.deliveries(intent.provider_reference)) >= 4, timeout=10)
-        wait_until(lambda: _settled(intent), timeout=10)
+        wait_until(lambda: len(sim.deliveries(intent.provider_reference)) >= 4, timeout=30)
+        wait_until(lambda: _settled(intent), timeout=30)
         assert PaymentEvent.objects.filter(intent=intent, kind="settled").count() == 1
         assert JournalEntry.objects.filter(intent=intent).count() == 1
         _assert_books(world["organisation"].code, 500)
@@ -146,7 +147,7 @@ def test_callback_before_the_status_shows_success(world, settings):
         wait_until(lambda: PaymentEvent.objects.filter(intent=intent, kind="callback").exists())
         wait_until(
             lambda: (do_poll_pending(older_than=dt.timedelta(0)) or True) and _settled(intent),
-            timeout=10,
+            timeout=30,
         )
         assert PaymentEvent.objects.filter(intent=intent, kind="settled").count() == 1
     finally:
@@ -199,9 +200,9 @@ def test_paid_twice_is_refunded_exactly_once_and_the_citizen_is_told(world, sett
         first = _pay(world, "orange_money", attempt="1")
         second = _pay(world, "moov_money", attempt="2")
         sim.confirm(first.provider_reference)
-        wait_until(lambda: _settled(first), timeout=10)
+        wait_until(lambda: _settled(first), timeout=30)
         sim.confirm(second.provider_reference)
-        wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=10)
+        wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=30)
         do_poll_pending(older_than=dt.timedelta(0))  # a retry must not refund again
         refund = Refund.objects.get()
         assert refund.intent_id == second.pk and refund.amount_xof == 500
@@ -266,7 +267,7 @@ def test_failed_payment_is_clear_to_the_payer(world, settings):
     try:
         intent = _pay(world, "moov_money")
         sim.confirm(intent.provider_reference, "insufficient_funds")
-        wait_until(lambda: PaymentIntent.objects.get(pk=intent.pk).status == "failed", timeout=10)
+        wait_until(lambda: PaymentIntent.objects.get(pk=intent.pk).status == "failed", timeout=30)
         request = world["request"]
         request.refresh_from_db()
         assert request.status == RequestStatus.AWAITING_PAYMENT
@@ -290,7 +291,7 @@ def test_citizen_pays_from_the_request_page(world, settings, client):
         assert response.url == f"/payments/{intent.reference}/"
         assert 'http-equiv="refresh"' in client.get(response.url).content.decode()
         sim.confirm(intent.provider_reference)
-        wait_until(lambda: _settled(intent), timeout=10)
+        wait_until(lambda: _settled(intent), timeout=30)
         assert 'http-equiv="refresh"' not in client.get(response.url).content.decode()
     finally:
         sim.stop()

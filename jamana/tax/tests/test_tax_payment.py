@@ -27,7 +27,8 @@ def world(live_server, settings, tmp_path, taxpayer, tax_officer, citizen):
     from jamana.payments import registry
     from jamana.pki.keystore import key_store
 
-    settings.JAMANA_PUBLIC_URL = live_server.url
+    # 127.0.0.1, not "localhost": callbacks must not try ::1 first (the server is IPv4 only).
+    settings.JAMANA_PUBLIC_URL = live_server.url.replace("localhost", "127.0.0.1")
     settings.JAMANA_KEY_DIR = tmp_path / "keys"
     key_store.cache_clear()
     registry._provider.cache_clear()
@@ -70,17 +71,17 @@ def test_partial_then_full_payment_settles_the_assessment(world):
     assert first.purpose_ref.startswith(world["assessment"].number)
     assert first.beneficiary.code == OFFICE
     sim.confirm(first.provider_reference)
-    wait_until(lambda: _paid(world) == 1000, timeout=10)
+    wait_until(lambda: _paid(world) == 1000, timeout=30)
     assert Assessment.objects.get(pk=world["assessment"].pk).status == AssessmentStatus.OPEN
 
     second = _pay(world, 2000, "moov_money", "part-2")
     sim.confirm(second.provider_reference)
-    wait_until(lambda: _paid(world) == 3000, timeout=10)
+    wait_until(lambda: _paid(world) == 3000, timeout=30)
     assessment = Assessment.objects.get(pk=world["assessment"].pk)
     assert assessment.status == AssessmentStatus.PAID and assessment.remaining_xof == 0
     wait_until(
         lambda: all(p.receipt_number for p in PaymentIntent.objects.filter(status="succeeded")),
-        timeout=10,
+        timeout=30,
     )
     assert Document.objects.filter(kind="payment_receipt").count() == 2
     assert not Refund.objects.exists()
@@ -94,9 +95,9 @@ def test_an_amount_no_longer_due_is_refunded(world):
     one = _pay(world, 2000, "pispi", "tab-1")
     two = _pay(world, 2000, "moov_money", "tab-2")
     sim.confirm(one.provider_reference)
-    wait_until(lambda: _paid(world) == 2000, timeout=10)
+    wait_until(lambda: _paid(world) == 2000, timeout=30)
     sim.confirm(two.provider_reference)
-    wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=10)
+    wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=30)
     refund = Refund.objects.get()
     assert refund.intent_id == two.pk and refund.amount_xof == 2000
     assert sim.intent(two.provider_reference)["refunded_xof"] == 2000
@@ -110,7 +111,7 @@ def test_payment_of_a_cancelled_assessment_is_refunded(world, tax_officer):
     intent = _pay(world, 3000, "orange_money", "late")
     do_cancel_assessment(agent=tax_officer, number=world["assessment"].number, reason="Error")
     sim.confirm(intent.provider_reference)
-    wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=10)
+    wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=30)
     assert _paid(world) == 0
     assert ledger.is_balanced() and ledger.balance(f"beneficiary:{OFFICE}") == 0
 
@@ -136,7 +137,7 @@ def test_citizen_sees_what_they_owe_and_pays_from_my_taxes(world, client):
     assert response.url == again.url == f"/payments/{intent.reference}/"
     assert intent.amount_xof == 1000 and intent.status == IntentStatus.PENDING
     world["sim"].confirm(intent.provider_reference)
-    wait_until(lambda: _paid(world) == 1000, timeout=10)
+    wait_until(lambda: _paid(world) == 1000, timeout=30)
     page = client.get("/tax/").content.decode()
     assert "2\u202f000" in page
 
