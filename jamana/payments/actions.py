@@ -21,8 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError
 from jamana.core.money import format_xof
-from jamana.core.references import format_reference, new_reference
+from jamana.core.references import (
+    InvalidReference,
+    format_reference,
+    new_reference,
+    parse_reference,
+)
 from jamana.identity.models import Account, Organisation, Person
+from jamana.identity.permissions import RECORD_COUNTER_PAYMENT, REFUND_PAYMENT
+from jamana.identity.queries import require_permission
 from jamana.notify.actions import queue_sms
 from jamana.payments import ledger
 from jamana.payments.models import (
@@ -43,6 +50,8 @@ from jamana.payments.registry import get_provider
 
 logger = logging.getLogger(__name__)
 INTENT_TTL = dt.timedelta(minutes=30)
+#: Cash at the counter: recorded by agents, refunded by agents, no provider to call.
+CASH = "counter"
 
 
 class PaymentError(JamanaError):
@@ -378,6 +387,8 @@ def do_execute_refund(refund_id: int) -> Refund:
     refund = Refund.objects.select_related("intent", "intent__beneficiary").get(pk=refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund
+    if refund.intent.provider == CASH:
+        return refund  # handed back in cash by an agent: do_pay_out_cash_refund
     provider = get_provider(refund.intent.provider)
     try:
         result = provider.refund(
@@ -395,19 +406,14 @@ def do_execute_refund(refund_id: int) -> Refund:
         )
         if locked.status != RefundStatus.PENDING:
             return locked
-        locked.provider_reference = result.refund_reference
         if result.status == PaymentStatus.SUCCEEDED:
-            locked.status = RefundStatus.SUCCEEDED
-            locked.completed_at = timezone.now()
-            locked.save()
-            ledger.post_refund(locked)
-            _tell_refunded(locked)
-        elif result.status == PaymentStatus.FAILED:
-            locked.status = RefundStatus.FAILED
-            locked.save()
+            _complete_refund(locked, provider_reference=result.refund_reference)
         else:
+            locked.provider_reference = result.refund_reference
+            if result.status == PaymentStatus.FAILED:
+                locked.status = RefundStatus.FAILED
             locked.save()
-        _event(locked.intent, f"refund_{locked.status}", refund=locked.provider_reference)
+            _event(locked.intent, f"refund_{locked.status}", refund=locked.provider_reference)
         record_event(
             action="payment.refund",
             object_type="payment",
@@ -420,7 +426,8 @@ def do_execute_refund(refund_id: int) -> Refund:
 
 def _tell_refunded(refund: Refund) -> None:
     intent = refund.intent
-    if not intent.payer_msisdn:
+    phone = intent.payer_msisdn or (intent.payer.phone if intent.payer else "")
+    if not phone:
         return
     account = Account.objects.filter(person_id=intent.payer_id).first() if intent.payer_id else None
     language = account.language if account else "fr"
@@ -430,7 +437,7 @@ def _tell_refunded(refund: Refund) -> None:
             "Jamana: payment %(ref)s was made twice or is no longer due. "
             "%(amount)s FCFA has been refunded to you."
         ) % {"ref": format_reference(intent.reference), "amount": refund.amount_xof}
-    queue_sms(to=intent.payer_msisdn, body=text, language=language)
+    queue_sms(to=phone, body=text, language=language)
 
 
 def do_poll_pending(*, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> int:
@@ -463,7 +470,7 @@ def do_poll_pending(*, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> i
             )
         apply_status(intent, result)
         handled += 1
-    for refund in Refund.objects.filter(status=RefundStatus.PENDING):
+    for refund in Refund.objects.filter(status=RefundStatus.PENDING).exclude(intent__provider=CASH):
         do_execute_refund(refund.pk)
         handled += 1
     for settled in PaymentIntent.objects.filter(
@@ -512,7 +519,7 @@ def do_record_counter_payment(
             beneficiary=beneficiary,
             payer=payer,
             amount_xof=amount_xof,
-            provider="counter",
+            provider=CASH,
             provider_reference=receipt,
             status=IntentStatus.SUCCEEDED,
             created_at=now,
@@ -531,3 +538,104 @@ def do_record_counter_payment(
         )
         transaction.on_commit(lambda: issue_receipt(intent))
     return intent
+
+
+def check_refund_payment(*, agent: Account, reference: str, reason: str) -> Refund:
+    """A head of service decides to give back what was paid for a purpose that no longer
+    stands (a cancelled tax assessment, a refused request): whatever of the payment has not
+    been refunded yet, through the provider it came by, or in cash at the counter. The
+    purpose's owner must agree (``PAYMENT_REFUND_GUARDS``). Deciding it twice changes
+    nothing."""
+    reason = reason.strip()
+    if not reason:
+        raise PaymentError("reason_required", _("A refund must give its reason."))
+    with transaction.atomic():
+        intent = (
+            PaymentIntent.objects.select_for_update(of=("self",))
+            .select_related("beneficiary")
+            .filter(reference=_parsed_reference(reference))
+            .first()
+        )
+        if intent is None:
+            raise PaymentError("payment_not_found", _("No payment with this reference."))
+        require_permission(agent, REFUND_PAYMENT, intent.beneficiary)
+        existing = Refund.objects.filter(idempotency_key=f"refund:decision:{intent.reference}")
+        if existing.exists():
+            return existing.get()
+        if intent.status != IntentStatus.SUCCEEDED:
+            raise PaymentError("not_paid", _("Only a payment that was made can be refunded."))
+        refunded = sum(r.amount_xof for r in intent.refunds.exclude(status=RefundStatus.FAILED))
+        remaining = intent.amount_xof - refunded
+        if remaining <= 0:
+            raise PaymentError("already_refunded", _("This payment was already refunded."))
+        guard_path = settings.PAYMENT_REFUND_GUARDS.get(intent.purpose_type)
+        if guard_path is None or not import_string(guard_path)(intent):
+            raise PaymentError(
+                "purpose_still_stands",
+                _(
+                    "What this payment was for still stands: cancel the assessment or close "
+                    "the request first."
+                ),
+            )
+        refund = Refund.objects.create(
+            intent=intent,
+            amount_xof=remaining,
+            reason="decision",
+            idempotency_key=f"refund:decision:{intent.reference}",
+            created_at=timezone.now(),
+        )
+        _event(intent, "refund_decided", amount_xof=remaining, agent=agent.pk)
+        record_event(
+            action="payment.refund_decided",
+            object_type="payment",
+            object_ref=intent.reference,
+            actor=agent,
+            organisation=intent.beneficiary,
+            detail={"amount": remaining, "reason": reason[:255]},
+        )
+        transaction.on_commit(lambda: do_execute_refund(refund.pk))
+    return refund
+
+
+def _parsed_reference(text: str) -> str:
+    try:
+        return parse_reference(text)
+    except InvalidReference:
+        return ""
+
+
+def do_pay_out_cash_refund(*, agent: Account, refund_id: int) -> Refund:
+    """An agent hands a cash refund over at the counter: the refund is done, the ledger takes
+    the money out of the counter's till, the payer is told. Doing it twice changes nothing."""
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("intent", "intent__beneficiary")
+            .filter(pk=refund_id, intent__provider=CASH)
+            .first()
+        )
+        if refund is None:
+            raise PaymentError("refund_not_found", _("No cash refund with this number."))
+        require_permission(agent, RECORD_COUNTER_PAYMENT, refund.intent.beneficiary)
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        _complete_refund(refund, provider_reference=f"cash:{agent.pk}")
+        record_event(
+            action="payment.refund",
+            object_type="payment",
+            object_ref=refund.intent.reference,
+            actor=agent,
+            organisation=refund.intent.beneficiary,
+            detail={"amount": refund.amount_xof, "status": refund.status, "cash": True},
+        )
+    return refund
+
+
+def _complete_refund(refund: Refund, *, provider_reference: str) -> None:
+    refund.provider_reference = provider_reference
+    refund.status = RefundStatus.SUCCEEDED
+    refund.completed_at = timezone.now()
+    refund.save()
+    ledger.post_refund(refund)
+    _event(refund.intent, "refund_succeeded", refund=provider_reference)
+    _tell_refunded(refund)

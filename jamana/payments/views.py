@@ -16,16 +16,19 @@ from django.views.decorators.http import require_POST
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.phones import InvalidPhoneNumber, normalize_phone
 from jamana.identity.http import AuthenticatedRequest
-from jamana.identity.permissions import VIEW_PAYMENTS
+from jamana.identity.permissions import RECORD_COUNTER_PAYMENT, REFUND_PAYMENT, VIEW_PAYMENTS
 from jamana.identity.queries import agent_organisations
 from jamana.payments.actions import (
     callback_url_for,
     check_initiate,
+    check_refund_payment,
     do_create_intent,
     do_handle_callback,
+    do_pay_out_cash_refund,
 )
 from jamana.payments.models import IntentStatus, PaymentIntent, ReconciliationRun
 from jamana.payments.providers.base import ForgedCallback, ProviderError
+from jamana.payments.queries import list_cash_refunds_due
 from jamana.payments.reconciliation import totals_per_administration
 from jamana.payments.registry import provider_choices
 from jamana.procedures.access import access_own_request
@@ -121,21 +124,65 @@ def status(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     )
 
 
+class RefundForm(forms.Form):
+    reference = forms.CharField(label=_("Payment reference"), max_length=16)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
 @login_required
 def agent_payments(request: AuthenticatedRequest) -> HttpResponse:
-    """Reconciliation differences to look into, and what is held for each administration."""
-    organisations = agent_organisations(request.user, VIEW_PAYMENTS)
-    if not organisations:
+    """Reconciliation differences to look into, what is held for each administration, refunds
+    to decide and cash refunds to hand over."""
+    viewing = agent_organisations(request.user, VIEW_PAYMENTS)
+    refunding = agent_organisations(request.user, REFUND_PAYMENT)
+    cashiers = agent_organisations(request.user, RECORD_COUNTER_PAYMENT)
+    if not (viewing or refunding or cashiers):
         raise Http404()
-    codes = {o.code for o in organisations}
+    form = RefundForm(request.POST or None) if refunding else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            refund = check_refund_payment(
+                agent=request.user,
+                reference=form.cleaned_data["reference"],
+                reason=form.cleaned_data["reason"],
+            )
+        except JamanaError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Refund of %(amount)s FCFA decided for payment %(ref)s.")
+                % {"amount": refund.amount_xof, "ref": refund.intent.reference},
+            )
+            return redirect("payments:agent_payments")
+    codes = {o.code for o in viewing}
     runs = ReconciliationRun.objects.prefetch_related("differences").order_by("-day", "provider")
     return render(
         request,
         "payments/agent_payments.html",
         {
-            "runs": runs[:30],
+            "runs": runs[:30] if viewing else [],
+            "can_view": bool(viewing),
             "totals": [
                 (code, amount) for code, amount in totals_per_administration() if code in codes
             ],
+            "refund_form": form,
+            "cash_refunds": list(list_cash_refunds_due(cashiers)[:100]) if cashiers else [],
         },
     )
+
+
+@login_required
+@require_POST
+def pay_out_cash_refund(request: AuthenticatedRequest, refund_id: int) -> HttpResponse:
+    try:
+        refund = do_pay_out_cash_refund(agent=request.user, refund_id=refund_id)
+    except JamanaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s FCFA handed back for payment %(ref)s.")
+            % {"amount": refund.amount_xof, "ref": refund.intent.reference},
+        )
+    return redirect("payments:agent_payments")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.core.i18n import record_text
 from jamana.procedures.actions import _locked, _move
-from jamana.procedures.models import RequestStatus
+from jamana.procedures.models import RequestStatus, ServiceRequest
 
 
 def on_request_fee_paid(intent: Any) -> bool:
@@ -31,3 +31,10 @@ def on_request_fee_paid(intent: Any) -> bool:
             ),
         )
     return True
+
+
+def may_refund_request_fee(intent: Any) -> bool:
+    """A fee is given back by decision only when the request was refused or withdrawn."""
+    return ServiceRequest.objects.filter(
+        reference=intent.purpose_ref, status__in=[RequestStatus.REFUSED, RequestStatus.CANCELLED]
+    ).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jamana.tax.actions import do_apply_payment
+from jamana.tax.models import Assessment, AssessmentStatus
 
 
 def on_assessment_paid(intent: Any) -> bool:
@@ -15,3 +16,10 @@ def on_assessment_paid(intent: Any) -> bool:
         amount_xof=intent.amount_xof,
         payment_ref=intent.reference,
     )
+
+
+def may_refund_assessment(intent: Any) -> bool:
+    """A payment of an assessment is given back only once the assessment is cancelled."""
+    return Assessment.objects.filter(
+        number=intent.purpose_ref, status=AssessmentStatus.CANCELLED
+    ).exists()

@@ -402,3 +402,99 @@ def test_callback_that_overtakes_our_commit_is_asked_again(world, settings, clie
         assert response.status_code == 400
     finally:
         sim.stop()
+
+
+def test_cash_refund_is_decided_then_handed_over_once(world, client):
+    """A fee paid in cash for a request later refused: the head of service decides the refund,
+    the counter agent hands the cash back and records it; the books and the payer agree."""
+    from jamana.identity.models import Role
+    from jamana.payments.actions import check_refund_payment, do_pay_out_cash_refund
+    from jamana.testing import make_agent
+
+    organisation = world["organisation"]
+    cashier = make_agent(organisation=organisation, role=Role.COUNTER_AGENT, extra_roles=())
+    head = make_agent(
+        organisation=organisation, phone="+22376000032", nina="19700101000032H", extra_roles=()
+    )
+    request = world["request"]
+    procedures.check_record_counter_payment(
+        agent=cashier, reference=request.reference, receipt="Q-REF-1"
+    )
+    intent = PaymentIntent.objects.get(provider="counter")
+
+    # Nothing to refund while the request stands; a cashier cannot decide a refund.
+    with pytest.raises(PaymentError) as refused:
+        check_refund_payment(agent=head, reference=intent.reference, reason="refused")
+    assert refused.value.code == "purpose_still_stands"
+    procedures.check_take_request(agent=head, reference=request.reference)
+    procedures.check_decide_request(
+        agent=head, reference=request.reference, grant=False, reason="Pièces manquantes"
+    )
+    from jamana.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        check_refund_payment(agent=cashier, reference=intent.reference, reason="refused")
+
+    client.force_login(head, backend="jamana.identity.backends.AccountBackend")
+    page = client.post(
+        "/payments/agent/", {"reference": intent.reference, "reason": "Demande refusée"}
+    )
+    assert page.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.amount_xof, refund.status, refund.reason) == (500, "pending", "decision")
+    do_poll_pending(older_than=dt.timedelta(0))  # no provider to call for cash: still pending
+    refund.refresh_from_db()
+    assert refund.status == "pending"
+    again = check_refund_payment(agent=head, reference=intent.reference, reason="twice")
+    assert again.pk == refund.pk and Refund.objects.count() == 1
+    _assert_books(organisation.code, 500)
+
+    client.force_login(cashier, backend="jamana.identity.backends.AccountBackend")
+    page = client.get("/payments/agent/").content.decode()
+    assert "Q-REF-1" not in page and intent.reference[:4] in page
+    assert client.post(f"/payments/agent/cash-refunds/{refund.pk}/").status_code == 302
+    do_pay_out_cash_refund(agent=cashier, refund_id=refund.pk)  # a double click
+    refund.refresh_from_db()
+    assert refund.status == "succeeded"
+    assert JournalEntry.objects.filter(refund=refund).count() == 1
+    _assert_books(organisation.code, 0)
+    assert ledger.balance("provider:counter") == 0
+    # Told once, on the phone of the person who paid (no phone was typed at the counter).
+    assert (
+        OutboundMessage.objects.filter(
+            recipient=world["citizen"].phone, body__contains="500 FCFA"
+        ).count()
+        == 1
+    )
+
+
+def test_refund_by_decision_goes_back_through_the_provider(world, settings):
+    """A mobile-money payment for a withdrawn request is refunded through the provider."""
+    from jamana.payments.actions import check_refund_payment
+    from jamana.testing import make_agent
+
+    sim = _simulator(settings)
+    try:
+        intent = _pay(world, "pispi")
+        sim.confirm(intent.provider_reference)
+        wait_until(lambda: _settled(intent), timeout=30)
+        head = make_agent(organisation=world["organisation"], extra_roles=())
+        with pytest.raises(PaymentError):
+            check_refund_payment(agent=head, reference="NOPE", reason="x")
+        with pytest.raises(PaymentError) as no_reason:
+            check_refund_payment(agent=head, reference=intent.reference, reason=" ")
+        assert no_reason.value.code == "reason_required"
+        procedures.check_take_request(agent=head, reference=world["request"].reference)
+        procedures.check_decide_request(
+            agent=head, reference=world["request"].reference, grant=False, reason="Hors délai"
+        )
+        check_refund_payment(agent=head, reference=intent.reference, reason="Demande refusée")
+        wait_until(lambda: Refund.objects.filter(status="succeeded").exists(), timeout=30)
+        assert sim.intent(intent.provider_reference)["refunded_xof"] == 500
+        _assert_books(world["organisation"].code, 0)
+        # Deciding again is the same decision, not a second refund.
+        check_refund_payment(agent=head, reference=intent.reference, reason="again")
+        assert Refund.objects.count() == 1
+        assert sim.intent(intent.provider_reference)["refunded_xof"] == 500
+    finally:
+        sim.stop()
