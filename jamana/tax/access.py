@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from jamana.core.errors import NotFound, PermissionDenied
+from jamana.core.errors import NotFound
 from jamana.core.models import AdminArea
 from jamana.core.references import InvalidReference, parse_reference
-from jamana.identity.models import Account, Organisation, OrganisationKind, Role
-from jamana.identity.queries import list_agent_roles
+from jamana.identity.models import Account, Organisation, OrganisationKind
+from jamana.identity.permissions import ASSESS_TAX
+from jamana.identity.queries import agent_organisations, require_permission
 from jamana.tax.models import Assessment, AssessmentRoll, TaxpayerAccount
 
 
@@ -43,26 +44,20 @@ def access_own_assessment(account: Account, number: str) -> Assessment:
 
 
 def tax_officer_offices(account: Account) -> list[Organisation]:
-    """Tax offices where ``account`` is a tax officer, each once."""
-    found = {
-        agent.organisation_id: agent.organisation
-        for agent in list_agent_roles(account).filter(
-            role=Role.TAX_OFFICER, organisation__kind=OrganisationKind.TAX_OFFICE
-        )
-    }
-    return list(found.values())
+    """Tax offices where ``account`` may assess taxes, each once."""
+    return [
+        office
+        for office in agent_organisations(account, ASSESS_TAX)
+        if office.kind == OrganisationKind.TAX_OFFICE
+    ]
 
 
 def require_tax_officer(
     account: Account, tax_office: Organisation, area: AdminArea | None = None
 ) -> None:
-    """Assessing is a tax officer's act in the taxpayer's own tax office, within the agent's
-    jurisdiction. Checked on the role itself: the generic permissions (``decide_request``…) are
-    also held by heads of service and registrars, who do not assess taxes."""
-    for agent in list_agent_roles(account).filter(organisation=tax_office, role=Role.TAX_OFFICER):
-        if area is None or agent.jurisdiction is None or agent.jurisdiction.contains(area):
-            return
-    raise PermissionDenied("permission_denied", _("Your role does not allow this action here."))
+    """Assessing is a tax officer's act (``assess_tax``, which only that role holds) in the
+    taxpayer's own tax office, within the agent's jurisdiction."""
+    require_permission(account, ASSESS_TAX, tax_office, area)
 
 
 def access_roll_for_agent(account: Account, roll_id: int) -> AssessmentRoll:
