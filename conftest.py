@@ -91,3 +91,50 @@ def pki_admin(db):
         phone="+22376000077",
         nina="19700101000077Z",
     )
+
+
+@pytest.fixture
+def live_pki(transactional_db, live_server, settings, tmp_path):
+    """A PKI whose certificates point at the live test server (transactional: the server is a
+    thread), so that pdfsig's OCSP requests reach our responder (TRUST-NOTES.md: keep the
+    responder up, never disable OCSP)."""
+    from jamana.pki.actions import do_trust_init
+    from jamana.pki.keystore import key_store
+
+    settings.JAMANA_PUBLIC_URL = live_server.url
+    settings.JAMANA_KEY_DIR = tmp_path / "keys"
+    key_store.cache_clear()
+    do_trust_init()
+    yield live_server
+    key_store.cache_clear()
+
+
+@pytest.fixture
+def nss_db(live_pki, tmp_path):
+    """An NSS database trusting our root, for poppler's pdfsig."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from jamana.pki.queries import own_root
+    from jamana.testing import require_tool, run_tool
+
+    certutil = require_tool("certutil")
+    directory = tmp_path / "nss"
+    directory.mkdir()
+    root = tmp_path / "root.pem"
+    root.write_bytes(own_root().public_bytes(Encoding.PEM))
+    run_tool(certutil, "-N", "-d", f"sql:{directory}", "--empty-password")
+    code, out = run_tool(
+        certutil,
+        "-A",
+        "-d",
+        f"sql:{directory}",
+        "-n",
+        "jamana-root",
+        "-t",
+        "C,C,C",
+        "-i",
+        str(root),
+    )
+    if code != 0:
+        raise RuntimeError(out)
+    return f"sql:{directory}"

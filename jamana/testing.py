@@ -176,3 +176,10 @@ def chromium_browser() -> Iterator[Any]:
                 yield chromium
             finally:
                 chromium.close()
+
+
+def pdfsig(nss: str, path: object) -> str:
+    """poppler's verdict on a PDF, trusting the NSS database ``nss`` (see the ``nss_db``
+    fixture)."""
+    _code, out = run_tool(require_tool("pdfsig"), "-nssdir", nss, str(path))
+    return out

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "jamana.documents",
     "jamana.payments",
     "jamana.tax",
+    "jamana.civil",
 ]
 
 MIDDLEWARE = [
@@ -301,4 +302,11 @@ PAYMENT_INSTALMENT_PURPOSES = {"tax_assessment"}
 PAYMENT_PURPOSE_HANDLERS = {
     "request_fee": "jamana.procedures.payments.on_request_fee_paid",
     "tax_assessment": "jamana.tax.payments.on_assessment_paid",
+}
+# Apps that act on their requests once paid (or free), by service code prefix.
+SERVICE_FULFILMENT = {"civil.": "jamana.civil.certificates.fulfil_certificate_request"}
+# Whether what a payment was for no longer stands, so that it may be refunded by decision.
+PAYMENT_REFUND_GUARDS = {
+    "request_fee": "jamana.procedures.payments.may_refund_request_fee",
+    "tax_assessment": "jamana.tax.payments.may_refund_assessment",
 }

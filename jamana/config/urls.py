@@ -21,5 +21,6 @@ urlpatterns = [
     path("sign/", include("jamana.documents.signing_urls")),
     path("payments/", include("jamana.payments.urls")),
     path("tax/", include("jamana.tax.urls")),
+    path("civil/", include("jamana.civil.urls")),
     path("", include("jamana.documents.urls")),
 ]

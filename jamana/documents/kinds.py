@@ -24,4 +24,8 @@ KINDS: dict[str, DocumentKind] = {
     "tax_clearance": DocumentKind(
         "tax_clearance", _("Tax clearance certificate"), dt.timedelta(days=90)
     ),
+    # A birth certificate shows the act and its mentions as of its date; no expiry is set by
+    # law (administrations may ask for a recent one).
+    "birth_extract": DocumentKind("birth_extract", _("Extract of birth act"), None),
+    "birth_full_copy": DocumentKind("birth_full_copy", _("Full copy of birth act"), None),
 }

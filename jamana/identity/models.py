@@ -6,6 +6,7 @@ There is deliberately no field for race, ethnicity or religion on any model (DES
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from jamana.core.models import AdminArea, Country
+from jamana.core.names import blocking_key
 
 
 class Language(models.TextChoices):
@@ -64,6 +66,14 @@ class Person(models.Model):
     preferred_language = models.CharField(
         max_length=2, choices=Language.choices, default=Language.FRENCH
     )
+    # Spelling-tolerant key of the family name (Keïta/Keita, Coulibaly/Kulibali share it):
+    # finds candidate duplicates with one indexed query. Derived in save().
+    family_key = models.CharField(max_length=24, blank=True, db_index=True, editable=False)
+    # Two records found to be the same person: this one now points at the one kept. Set and
+    # undone only by the audited merge actions, never deleted.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +89,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.family_key = blocking_key(self.family_name or self.given_names)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "family_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "family_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

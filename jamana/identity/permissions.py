@@ -14,9 +14,16 @@ MANAGE_AGENTS = "manage_agents"
 REVOKE_CERTIFICATE = "revoke_certificate"
 REVOKE_DOCUMENT = "revoke_document"
 VIEW_PAYMENTS = "view_payments"
+ASSESS_TAX = "assess_tax"
+REFUND_PAYMENT = "refund_payment"
+DECLARE_BIRTH = "declare_birth"
+DRAW_UP_ACT = "draw_up_act"
+ISSUE_CIVIL_CERTIFICATE = "issue_civil_certificate"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.COUNTER_AGENT: frozenset({VIEW_PERSON, VIEW_REQUEST, RECORD_COUNTER_PAYMENT}),
+    Role.COUNTER_AGENT: frozenset(
+        {VIEW_PERSON, VIEW_REQUEST, RECORD_COUNTER_PAYMENT, DECLARE_BIRTH, ISSUE_CIVIL_CERTIFICATE}
+    ),
     Role.REVIEWER: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST}),
     Role.HEAD_OF_SERVICE: frozenset(
         {
@@ -27,14 +34,32 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CANCEL_REQUEST,
             REVOKE_DOCUMENT,
             VIEW_PAYMENTS,
+            REFUND_PAYMENT,
         }
     ),
+    # The officier d'état civil: draws up acts, appends mentions, decides duplicates.
     Role.REGISTRAR: frozenset(
-        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            TAKE_REQUEST,
+            DECIDE_REQUEST,
+            RECORD_COUNTER_PAYMENT,
+            DECLARE_BIRTH,
+            DRAW_UP_ACT,
+            ISSUE_CIVIL_CERTIFICATE,
+        }
     ),
     Role.COURT_CLERK: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST}),
     Role.TAX_OFFICER: frozenset(
-        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_COUNTER_PAYMENT}
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            TAKE_REQUEST,
+            DECIDE_REQUEST,
+            RECORD_COUNTER_PAYMENT,
+            ASSESS_TAX,
+        }
     ),
     Role.ORG_ADMIN: frozenset({MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS}),
 }

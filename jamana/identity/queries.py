@@ -96,6 +96,17 @@ def find_person_by_nina_for_agent(
     )
 
 
+def find_person_by_nina(nina: str) -> Person | None:
+    """The person holding ``nina``, for linking records (a parent on a birth declaration):
+    nothing of the person is shown to the caller, so no access event is recorded here."""
+    value = normalize_identifier(nina)
+    if not is_valid_identifier(IdentifierKind.NINA, value):
+        return None
+    return Person.objects.filter(
+        identifiers__kind=IdentifierKind.NINA, identifiers__value=value
+    ).first()
+
+
 def get_own_person(account: Account) -> Person | None:
     """The signed-in citizen's own record (no access event: it is their own data)."""
     if account.person_id is None:

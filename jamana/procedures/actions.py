@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.i18n import record_text
+from jamana.core.models import AdminArea
 from jamana.core.references import format_reference, new_reference
 from jamana.identity.models import Account, Organisation, Person
 from jamana.identity.permissions import (
@@ -89,7 +92,41 @@ def _move(
     )
     if to_status in (S.AWAITING_PAYMENT, S.ISSUED, S.REFUSED):
         _tell_applicant(request, to_status)
+    if to_status == S.IN_REVIEW and _fulfilment_for(request.service.code):
+        # Paid (or free) and now the owning app's turn: it may issue at once (a certificate
+        # from a register) or leave the case to an agent. After commit, in the task worker.
+        from jamana.procedures.tasks import fulfil_request
+
+        reference = request.reference
+        transaction.on_commit(lambda: fulfil_request.enqueue(reference))
     return event
+
+
+def _fulfilment_for(service_code: str) -> str | None:
+    """The owning app's function for requests of ``service_code`` (settings, by prefix)."""
+    for prefix, path in settings.SERVICE_FULFILMENT.items():
+        if service_code.startswith(prefix):
+            return str(path)
+    return None
+
+
+def do_fulfil_request(reference: str) -> None:
+    """Hand a request in review to its owning app (``SERVICE_FULFILMENT``)."""
+    request = ServiceRequest.objects.select_related("service").get(reference=reference)
+    path = _fulfilment_for(request.service.code)
+    if request.status == S.IN_REVIEW and path:
+        import_string(path)(request)
+
+
+def do_issue_request(*, reference: str, reason: str = "", actor: Account | None = None) -> bool:
+    """Close a request in review as issued, for an owning app that produced its document.
+    False if it was no longer in review (issued by a concurrent worker, withdrawn)."""
+    with transaction.atomic():
+        request = _locked(reference)
+        if request.status != S.IN_REVIEW:
+            return False
+        _move(request, S.ISSUED, actor=actor, organisation=request.organisation, reason=reason)
+    return True
 
 
 def _tell_applicant(request: ServiceRequest, to_status: str) -> None:
@@ -125,7 +162,11 @@ def do_create_draft(
     service_code: str,
     applicant: Person | None = None,
     details: dict[str, Any] | None = None,
+    organisation: Organisation | None = None,
+    area: AdminArea | None = None,
 ) -> ServiceRequest:
+    """A draft request. ``organisation``/``area`` route it to the competent office when that
+    is not the service's owner (a certificate goes to the centre that holds the act)."""
     applicant = applicant or account.person
     if applicant is None:
         raise JamanaError(
@@ -142,8 +183,8 @@ def do_create_draft(
                     service=service,
                     applicant=applicant,
                     submitted_by=account,
-                    organisation=service.organisation,
-                    area=applicant.birth_commune,
+                    organisation=organisation or service.organisation,
+                    area=area or applicant.birth_commune,
                     fee_xof=service.fee_xof,
                     details=details or {},
                     created_at=now,
@@ -172,11 +213,24 @@ def _submit(request: ServiceRequest, account: Account) -> None:
 
 
 def check_submit_request(
-    *, account: Account, service_code: str, details: dict[str, Any] | None = None
+    *,
+    account: Account,
+    service_code: str,
+    details: dict[str, Any] | None = None,
+    applicant: Person | None = None,
+    organisation: Organisation | None = None,
+    area: AdminArea | None = None,
 ) -> ServiceRequest:
     """Create and submit in one go: the citizen's usual path."""
     with transaction.atomic():
-        request = do_create_draft(account=account, service_code=service_code, details=details)
+        request = do_create_draft(
+            account=account,
+            service_code=service_code,
+            details=details,
+            applicant=applicant,
+            organisation=organisation,
+            area=area,
+        )
         request = _locked(request.reference)
         _submit(request, account)
     return request

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# Services whose journey starts on their own app's page rather than the generic form.
+START_PAGES: dict[str, str] = {
+    "civil.birth_extract": "civil:my_civil",
+    "civil.birth_copy": "civil:my_civil",
+    "civil.birth_declaration": "civil:declare",
+}
+
 # organisation code → services it owns
 CATALOGUE: list[dict[str, Any]] = [
     {
@@ -32,21 +39,45 @@ CATALOGUE: list[dict[str, Any]] = [
         "from the civil registry.",
     },
     {
+        # Volet III of the act: free (Loi 06-024, art. 74 à 79; jamana.civil.rules).
         "code": "civil.birth_extract",
         "organisation": "ML-CEC-BKO-C3",
-        "fee_xof": 500,
+        "fee_xof": 0,
         "target_delay_days": 1,
         "title_fr": "Extrait d'acte de naissance",
         "title_bm": "Bangesɛbɛn kopi",
         "title_en": "Birth certificate (extract of the birth act)",
-        "description_fr": "Un extrait de votre acte de naissance, signé électroniquement par "
-        "l'officier d'état civil.",
-        "description_bm": "I ka bangesɛbɛn kopi, faso sɛbɛnso kuntigi ka bolonɔ bɛ a kan.",
-        "description_en": "An extract of your birth act, electronically signed by the civil "
-        "registrar.",
-        "requirements_fr": "Le numéro de l'acte si vous le connaissez.",
-        "requirements_bm": "Sɛbɛn nimɔrɔ, n'i b'a dɔn.",
-        "requirements_en": "The act number if you know it.",
+        "description_fr": "L'extrait de votre acte de naissance, ou de celui de votre enfant "
+        "mineur, avec ses mentions marginales, scellé électroniquement. Gratuit.",
+        "description_bm": "I ka bangesɛbɛn kopi, walima i den fitinin ta, a kɔrɔsɛbɛnw bɛ a "
+        "la, taamasiyɛn ɛlɛkitɔrɔniki bɛ a kan. A ye fu ye.",
+        "description_en": "The extract of your birth act, or your minor child's, with its "
+        "marginal mentions, electronically sealed. Free.",
+        "requirements_fr": "Rien : l'acte est lu dans le registre numérique. Ouvrez « État "
+        "civil » et choisissez l'acte.",
+        "requirements_bm": "Foyi: sɛbɛn bɛ kalan rezisiri nimeriki la. « État civil » "
+        "da wuli ka sɛbɛn sugandi.",
+        "requirements_en": "Nothing: the act is read from the digital register. Open "
+        "“Civil status” and choose the act.",
+    },
+    {
+        # A typed full copy: 100 FCFA anywhere in the country (jamana.civil.rules).
+        "code": "civil.birth_copy",
+        "organisation": "ML-CEC-BKO-C3",
+        "fee_xof": 100,
+        "target_delay_days": 1,
+        "title_fr": "Copie intégrale d'acte de naissance",
+        "title_bm": "Bangesɛbɛn kopi dafalen",
+        "title_en": "Full copy of a birth act",
+        "description_fr": "La copie intégrale de l'acte (professions et domiciles des parents, "
+        "déclarant, officier), avec ses mentions marginales, scellée électroniquement.",
+        "description_bm": "Bangesɛbɛn kopi dafalen (bangebagaw ka baara ani u sigiyɔrɔ, "
+        "kibaruyadibaga, sɛbɛnnikɛla), a kɔrɔsɛbɛnw bɛ a la.",
+        "description_en": "The full copy of the act (parents' professions and domiciles, "
+        "declarant, registrar), with its marginal mentions, electronically sealed.",
+        "requirements_fr": "Rien : l'acte est lu dans le registre numérique.",
+        "requirements_bm": "Foyi: sɛbɛn bɛ kalan rezisiri nimeriki la.",
+        "requirements_en": "Nothing: the act is read from the digital register.",
     },
     {
         "code": "civil.birth_declaration",

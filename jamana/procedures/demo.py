@@ -192,7 +192,10 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         agent = identity.do_create_account(
             phone=AGENT_PHONE, password=DEMO_PASSWORD, person=agent_person
         )
+        from jamana.civil.demo import seed_civil
+
         for org_code, role in [
+            ("ML-CEC-BKO-C3", Role.REGISTRAR),
             ("ML-CEC-BKO-C3", Role.HEAD_OF_SERVICE),
             ("ML-CEC-BKO-C3", Role.COUNTER_AGENT),
             ("ML-TGI-BKO-C3", Role.COURT_CLERK),
@@ -228,13 +231,23 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         awaiting = procedures.check_submit_request(account=citizen, service_code="justice.b3")
         in_review = procedures.check_submit_request(
             account=citizen,
-            service_code="civil.birth_extract",
+            service_code="justice.nationality",
             details={"purpose": "Dossier de passeport"},
         )
         procedures.check_record_counter_payment(
             agent=agent, reference=in_review.reference, receipt="Q-2026-000117"
         )
         del awaiting
+
+        seed_civil(
+            rng=rng,
+            organisations=organisations,
+            citizen=citizen,
+            registrar=agent,
+            communes=communes,
+            given_names={"F": FEMALE_NAMES, "M": MALE_NAMES},
+            family_names=FAMILY_NAMES,
+        )
 
         # Taxes: the demo citizen's tax account in Bamako Commune III with this year's TDRL
         # (3 000 FCFA, the District's rate), due within the month and unpaid.

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from jamana.core.errors import JamanaError, NotFound
 from jamana.identity.http import AuthenticatedRequest
 from jamana.procedures import actions
 from jamana.procedures.access import access_own_request
+from jamana.procedures.catalogue import START_PAGES
 from jamana.procedures.forms import ReasonForm, SubmitRequestForm
 from jamana.procedures.lifecycle import CITIZEN_CANCELLABLE
 from jamana.procedures.queries import get_service, list_my_requests, list_services, list_timeline
@@ -26,7 +28,13 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     service = get_service(code)
     if service is None:
         raise Http404(_("This service does not exist or is closed."))
-    return render(request, "procedures/service_detail.html", {"service": service})
+    # Services with their own journey (a certificate chosen from one's acts) start there.
+    start = START_PAGES.get(service.code)
+    return render(
+        request,
+        "procedures/service_detail.html",
+        {"service": service, "start_url": reverse(start) if start else ""},
+    )
 
 
 @login_required
@@ -41,6 +49,8 @@ def new_request(request: AuthenticatedRequest, code: str) -> HttpResponse:
     service = get_service(code)
     if service is None:
         raise Http404(_("This service does not exist or is closed."))
+    if code in START_PAGES:
+        return redirect(START_PAGES[code])
     form = SubmitRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         details = {"purpose": form.cleaned_data["purpose"]} if form.cleaned_data["purpose"] else {}

@@ -3,58 +3,11 @@ and pyHanko's validator with only the revocation data embedded in the document."
 
 from __future__ import annotations
 
-import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from jamana.documents.actions import issue_document, read_document_file
-from jamana.pki.actions import do_revoke_certificate, do_trust_init
+from jamana.pki.actions import do_revoke_certificate
 from jamana.pki.models import CertificateRecord
 from jamana.pki.queries import own_root
-from jamana.testing import make_agent, make_citizen, make_organisation, require_tool, run_tool
-
-
-@pytest.fixture
-def live_pki(transactional_db, live_server, settings, tmp_path):
-    """A PKI whose certificates point at the live test server, so that pdfsig's OCSP
-    requests reach our responder (TRUST-NOTES.md: keep the responder up, never disable OCSP)."""
-    from jamana.pki.keystore import key_store
-
-    settings.JAMANA_PUBLIC_URL = live_server.url
-    settings.JAMANA_KEY_DIR = tmp_path / "keys"
-    key_store.cache_clear()
-    do_trust_init()
-    yield live_server
-    key_store.cache_clear()
-
-
-@pytest.fixture
-def nss_db(live_pki, tmp_path):
-    certutil = require_tool("certutil")
-    directory = tmp_path / "nss"
-    directory.mkdir()
-    root = tmp_path / "root.pem"
-    root.write_bytes(own_root().public_bytes(Encoding.PEM))
-    run_tool(certutil, "-N", "-d", f"sql:{directory}", "--empty-password")
-    code, out = run_tool(
-        certutil,
-        "-A",
-        "-d",
-        f"sql:{directory}",
-        "-n",
-        "jamana-root",
-        "-t",
-        "C,C,C",
-        "-i",
-        str(root),
-    )
-    assert code == 0, out
-    return f"sql:{directory}"
-
-
-def _pdfsig(nss: str, path) -> str:
-    pdfsig = require_tool("pdfsig")
-    _code, out = run_tool(pdfsig, "-nssdir", nss, str(path))
-    return out
+from jamana.testing import make_agent, make_citizen, make_organisation, pdfsig
 
 
 def test_pdfsig_trusts_our_seal_and_catches_one_changed_byte(nss_db, tmp_path):
@@ -68,7 +21,7 @@ def test_pdfsig_trusts_our_seal_and_catches_one_changed_byte(nss_db, tmp_path):
     )
     sealed = tmp_path / "sealed.pdf"
     sealed.write_bytes(read_document_file(document))
-    out = _pdfsig(nss_db, sealed)
+    out = pdfsig(nss_db, sealed)
     assert "Signature Validation: Signature is Valid." in out, out
     assert "Certificate Validation: Certificate is Trusted." in out, out
 
@@ -76,7 +29,7 @@ def test_pdfsig_trusts_our_seal_and_catches_one_changed_byte(nss_db, tmp_path):
     changed[2000] ^= 0x01
     altered = tmp_path / "altered.pdf"
     altered.write_bytes(bytes(changed))
-    out = _pdfsig(nss_db, altered)
+    out = pdfsig(nss_db, altered)
     assert "Signature Validation: Signature is Valid." not in out, out
 
 
@@ -95,7 +48,7 @@ def test_pdfsig_sees_a_revoked_seal_certificate(nss_db, tmp_path):
     admin = make_agent(organisation=operator, role="admin", extra_roles=())
     seal = CertificateRecord.objects.get(organisation=issuer)
     do_revoke_certificate(agent=admin, name=seal.name, reason="key_compromise")
-    out = _pdfsig(nss_db, sealed)
+    out = pdfsig(nss_db, sealed)
     assert "Certificate has been Revoked." in out, out
 
 
@@ -143,7 +96,7 @@ def test_pdfsig_validates_a_personal_signature(nss_db, tmp_path):
     signed = tmp_path / "signed.pdf"
     with default_storage.open(session.signed_file, "rb") as handle:
         signed.write_bytes(handle.read())
-    out = _pdfsig(nss_db, signed)
+    out = pdfsig(nss_db, signed)
     assert "Signer Certificate Common Name: Aminata Traoré" in out, out
     assert "Signature Validation: Signature is Valid." in out, out
     assert "Certificate Validation: Certificate is Trusted." in out, out

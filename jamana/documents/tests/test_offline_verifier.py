@@ -156,20 +156,6 @@ def test_script_is_small_and_self_contained():
 
 
 @pytest.fixture
-def live_pki(transactional_db, live_server, settings, tmp_path):
-    """A PKI made for the live server's database (transactional: the server is a thread)."""
-    from jamana.pki.actions import do_trust_init
-    from jamana.pki.keystore import key_store
-
-    settings.JAMANA_PUBLIC_URL = live_server.url
-    settings.JAMANA_KEY_DIR = tmp_path / "keys"
-    key_store.cache_clear()
-    do_trust_init()
-    yield live_server
-    key_store.cache_clear()
-
-
-@pytest.fixture
 def sealed(live_pki, issuer, holder):
     """A document issued for the browser tests. Issuing runs pyHanko's event loop, which cannot
     run inside Playwright's: tests ask for this fixture before the browser."""

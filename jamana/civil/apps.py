@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CivilConfig(AppConfig):
+    name = "jamana.civil"
+    label = "civil"
