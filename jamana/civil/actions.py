@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -39,6 +40,7 @@ from jamana.core.names import (
     PROBABLE_DUPLICATE_THRESHOLD,
     BirthDatePrecision,
     NameRecord,
+    blocking_key,
     match_score,
 )
 from jamana.core.phones import InvalidPhoneNumber, normalize_phone
@@ -506,23 +508,61 @@ def do_record_register_act(
     actor: Account | None = None,
 ) -> BirthAct:
     """An act digitised from an old register, under its original number. ``person`` links it
-    to a known record; otherwise a person is created. Trusted input (the importer validates)."""
-    parents = _parent_fields(facts)
-    if person is None:
-        person = do_register_person(
-            given_names=facts.child_given_names,
-            family_name=facts.child_family_name,
-            sex=facts.child_sex,
-            birth_date=facts.birth_date,
-            birth_date_precision=entry.birth_date_precision,
-            birth_commune=facts.birth_commune,
-            father=parents["father"],  # type: ignore[arg-type]
-            father_name=str(parents["father_name"]),
-            mother=parents["mother"],  # type: ignore[arg-type]
-            mother_name=str(parents["mother_name"]),
+    to a known record; otherwise a person is created. Trusted input (the importer validates
+    and writes in bulk with the same builders)."""
+    with transaction.atomic():
+        if person is None:
+            person = build_person(facts, entry)
+            person.save()
+        act = build_act(
+            centre=centre,
+            facts=facts,
+            entry=entry,
+            person=person,
+            register_import=register_import,
             actor=actor,
+            recorded_at=timezone.now(),
         )
-    act = BirthAct.objects.create(
+        act.save()
+    return act
+
+
+def build_person(facts: BirthFacts, entry: RegisterEntry) -> Person:
+    """The unsaved person an imported act creates (``family_key`` set: bulk_create skips
+    ``Person.save``)."""
+    given_names, family_name = facts.child_given_names.strip(), facts.child_family_name.strip()
+    return Person(
+        given_names=given_names,
+        family_name=family_name,
+        sex=facts.child_sex,
+        birth_date=facts.birth_date,
+        birth_date_precision=entry.birth_date_precision,
+        birth_commune=facts.birth_commune,
+        father_name=" ".join(facts.father.name.split()),
+        mother_name=" ".join(facts.mother.name.split()),
+        family_key=blocking_key(family_name or given_names),
+    )
+
+
+def build_act(
+    *,
+    centre: RegistryCentre,
+    facts: BirthFacts,
+    entry: RegisterEntry,
+    person: Person,
+    register_import: RegisterImport | None,
+    actor: Account | None,
+    recorded_at: dt.datetime,
+) -> BirthAct:
+    """The unsaved act of one register row."""
+    parents: dict[str, Any] = {}
+    for label, parent in (("father", facts.father), ("mother", facts.mother)):
+        parents[f"{label}_name"] = " ".join(parent.name.split())
+        parents[f"{label}_nina"] = parent.nina.strip().upper()
+        parents[f"{label}_birth_date"] = parent.birth_date
+        parents[f"{label}_profession"] = parent.profession.strip()
+        parents[f"{label}_domicile"] = parent.domicile.strip()
+    return BirthAct(
         centre=centre,
         year=entry.year,
         number=entry.number,
@@ -542,10 +582,9 @@ def do_record_register_act(
         source=ActSource.REGISTER,
         register_import=register_import,
         recorded_by=actor,
-        recorded_at=timezone.now(),
+        recorded_at=recorded_at,
         **parents,
     )
-    return act
 
 
 # ---------------------------------------------------------------- marginal mentions
@@ -617,7 +656,8 @@ def check_add_mention(
 # ---------------------------------------------------------------- duplicates
 
 
-_PRECISIONS: dict[str, BirthDatePrecision] = {
+# NameRecord spells Person's "about" precision "approximate".
+MATCHING_PRECISION: dict[str, BirthDatePrecision] = {
     DatePrecision.DAY: "day",
     DatePrecision.MONTH: "month",
     DatePrecision.YEAR: "year",
@@ -630,7 +670,7 @@ def _record(person: Person) -> NameRecord:
         given_names=person.given_names,
         family_name=person.family_name,
         birth_date=person.birth_date,
-        birth_date_precision=_PRECISIONS.get(person.birth_date_precision, "day"),
+        birth_date_precision=MATCHING_PRECISION.get(person.birth_date_precision, "day"),
         sex="F" if person.sex == "F" else "M",
         father_name=person.father_name or (person.father.full_name if person.father else ""),
         mother_name=person.mother_name or (person.mother.full_name if person.mother else ""),

@@ -110,7 +110,7 @@ class BirthFactsForm(forms.Form):
             declarant_name=data.get("declarant_name", ""),
             declarant_role=data["declarant_role"],
             declarant_phone=data["declarant_phone"],
-            health_notice_number=data["health_notice_number"],
+            health_notice_number=data.get("health_notice_number", ""),
         )
 
 

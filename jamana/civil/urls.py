@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jamana.civil import views
+from jamana.civil import stats_views, views
 
 app_name = "civil"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("agent/acts/<int:act_id>/", views.agent_act, name="agent_act"),
     path("agent/acts/<int:act_id>/print/", views.agent_print, name="agent_print"),
     path("agent/duplicates/", views.agent_duplicates, name="agent_duplicates"),
+    path("statistics/", stats_views.birth_statistics, name="statistics"),
+    path("statistics.csv", stats_views.birth_statistics_csv, name="statistics_csv"),
 ]

@@ -47,6 +47,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -122,6 +123,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=65_536)
 def normalize_name(text: str) -> str:
     """Lower-case letters and single spaces; accents dropped, Bambara letters spelled out.
 
@@ -136,6 +138,7 @@ def normalize_name(text: str) -> str:
     return _SPACES.sub(" ", kept).strip()
 
 
+@lru_cache(maxsize=65_536)
 def _word_key(word: str) -> str:
     for pattern, replacement in _RULES:
         word = pattern.sub(replacement, word)
@@ -151,6 +154,7 @@ def phonetic_key(name: str) -> str:
     return " ".join(_word_key(word) for word in normalize_name(name).split())
 
 
+@lru_cache(maxsize=65_536)
 def blocking_key(family_name: str) -> str:
     """A short key for an indexed column: candidates for a match share it.
 

@@ -68,7 +68,7 @@ class Person(models.Model):
     )
     # Spelling-tolerant key of the family name (Keïta/Keita, Coulibaly/Kulibali share it):
     # finds candidate duplicates with one indexed query. Derived in save().
-    family_key = models.CharField(max_length=24, blank=True, db_index=True, editable=False)
+    family_key = models.CharField(max_length=24, blank=True, editable=False)
     # Two records found to be the same person: this one now points at the one kept. Set and
     # undone only by the audited merge actions, never deleted.
     merged_into = models.ForeignKey(
@@ -85,7 +85,11 @@ class Person(models.Model):
                 condition=Q(sex__in=["F", "M"]), name="person_sex_is_known_value"
             ),
         ]
-        indexes = [models.Index(fields=["family_name", "given_names"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            # Candidate duplicates: one block of spelling-tolerant family names, born in a window.
+            models.Index(fields=["family_key", "birth_date"], name="person_family_key_born"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -355,3 +355,49 @@ def test_counter_prints_a_certificate_and_the_person_sees_the_read(
     assert page.status_code == 200 and page["Content-Type"] == "application/pdf"
     assert page.content.startswith(b"%PDF")
     assert AccessEvent.objects.filter(person=act.person, actor=registrar).exists()
+
+
+@pytest.mark.django_db
+def test_full_copy_is_issued_once_its_fee_is_paid(
+    mother, registrar, bamako_centre, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from jamana.civil.certificates import check_request_certificate
+    from jamana.pki.actions import do_trust_init
+    from jamana.pki.keystore import key_store
+    from jamana.procedures.actions import check_record_counter_payment
+
+    settings.JAMANA_KEY_DIR = tmp_path / "keys"
+    key_store.cache_clear()
+    do_trust_init()
+    declaration = check_declare_birth(
+        account=mother,
+        centre=bamako_centre,
+        facts=BirthFacts(
+            child_given_names="Awa",
+            child_family_name="Keïta",
+            child_sex="F",
+            birth_date=timezone.localdate(),
+            birth_commune=None,
+            birth_place="Bamako",
+            mother=ParentInput(name="Fatoumata Keïta", profession="Comptable"),
+            declarant_role="mother",
+        ),
+    )
+    act = check_validate_declaration(agent=registrar, reference=declaration.reference)
+    request = check_request_certificate(account=mother, act_id=act.pk, kind="full_copy")
+    assert not Document.objects.filter(request=request).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        check_record_counter_payment(
+            agent=registrar, reference=request.reference, receipt="Q-CEC-0001"
+        )
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ISSUED
+    document = Document.objects.get(request=request, kind="birth_full_copy")
+    text = _pdf_text(read_document_file(document), tmp_path)
+    assert "Comptable" in text  # the parents' professions are on the full copy only
+
+    # The worker running again (a retry) issues nothing more.
+    from jamana.civil.certificates import fulfil_certificate_request
+
+    fulfil_certificate_request(request)
+    assert Document.objects.filter(request=request).count() == 1

@@ -29,7 +29,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="person",
             name="family_key",
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=24),
+            field=models.CharField(blank=True, editable=False, max_length=24),
+        ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["family_key", "birth_date"], name="person_family_key_born"),
         ),
         migrations.AddField(
             model_name="person",
