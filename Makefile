@@ -47,6 +47,7 @@ bench: setup
 	$(PY) bench/documents.py
 	$(PY) bench/seal2d.py
 	$(PY) bench/payments.py
+	$(PY) bench/civil_import.py
 
 clean:
 	rm -rf $(VENV) var

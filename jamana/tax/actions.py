@@ -27,6 +27,7 @@ from jamana.documents.models import Document
 from jamana.identity.models import Account, Organisation, OrganisationKind, Person
 from jamana.identity.permissions import RECORD_COUNTER_PAYMENT
 from jamana.identity.queries import require_permission
+from jamana.notify.actions import queue_sms
 from jamana.payments.models import PaymentIntent
 from jamana.tax import rules
 from jamana.tax.access import (
@@ -315,6 +316,88 @@ def do_cancel_assessment(*, agent: Account, number: str, reason: str) -> Assessm
             detail={"reason": reason[:255], "paid": assessment.paid_xof},
         )
     return assessment
+
+
+SURCHARGED_TAXES = (TaxCode.VIGNETTE, TaxCode.IMPOT_SYNTHETIQUE)
+
+
+def _params_from_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The parameters an assessment was computed with, back from their JSON form."""
+    params = {k: v for k, v in details.items() if k not in ("payments", "exempt_reason")}
+    for key in ("acquired_on", "started_on"):
+        if isinstance(params.get(key), str):
+            params[key] = dt.date.fromisoformat(params[key])
+    if "exemptions" in params:
+        params["exemptions"] = frozenset(params["exemptions"])
+    return params
+
+
+def do_apply_late_surcharges(*, today: dt.date | None = None) -> int:
+    """Add the late surcharge the rules set to assessments still open past their due date
+    (vignette, impôt synthétique): an amount assessed before the deadline is not the amount
+    owed after it. Run daily; running twice adds nothing more. The taxpayer is told by SMS."""
+    today = today or timezone.localdate()
+    applied = 0
+    numbers = Assessment.objects.filter(
+        status=AssessmentStatus.OPEN, tax__in=SURCHARGED_TAXES, due_date__lt=today
+    ).values_list("number", flat=True)
+    for number in list(numbers):
+        with transaction.atomic():
+            assessment = _locked(number)
+            if assessment.status != AssessmentStatus.OPEN:
+                continue
+            try:
+                result = _compute(
+                    assessment.taxpayer,
+                    assessment.tax,
+                    assessment.year,
+                    today,
+                    _params_from_details(assessment.details),
+                )
+            except (rules.RuleNotFound, rules.RuleNotConfirmed, rules.NotEligible, ValueError):
+                logger.warning("no surcharge rule for assessment %s", number)
+                continue
+            if result.surcharge_xof <= assessment.surcharge_xof:
+                continue
+            added = result.surcharge_xof - assessment.surcharge_xof
+            assessment.surcharge_xof = result.surcharge_xof
+            assessment.amount_xof = assessment.base_xof + result.surcharge_xof
+            assessment.save(update_fields=["surcharge_xof", "amount_xof"])
+            record_event(
+                action="tax.surcharge_applied",
+                object_type="assessment",
+                object_ref=number,
+                organisation=assessment.taxpayer.tax_office,
+                detail={"added": added, "surcharge": result.surcharge_xof, "on": str(today)},
+            )
+            _tell_surcharge(assessment, added)
+            applied += 1
+    return applied
+
+
+def _tell_surcharge(assessment: Assessment, added: int) -> None:
+    taxpayer = assessment.taxpayer
+    account = (
+        Account.objects.filter(person_id=taxpayer.person_id).first() if taxpayer.person_id else None
+    )
+    phone = taxpayer.phone or (taxpayer.person.phone if taxpayer.person else "")
+    phone = phone or (account.phone if account else "")
+    if not phone:
+        return
+    language = account.language if account else "fr"
+    with translation.override(language):
+        # The raw numbers: format_xof's narrow spaces are not in the GSM alphabet.
+        text = gettext(
+            "Jamana: %(tax)s %(year)s (%(ref)s) was not paid by its due date. A surcharge of "
+            "%(added)s FCFA applies; %(remaining)s FCFA remain to pay."
+        ) % {
+            "tax": assessment.get_tax_display(),
+            "year": assessment.year,
+            "ref": format_reference(assessment.number),
+            "added": added,
+            "remaining": assessment.amount_xof - assessment.paid_xof,
+        }
+    queue_sms(to=phone, body=text, language=language)
 
 
 def _locked(number: str) -> Assessment:

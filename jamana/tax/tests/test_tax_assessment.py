@@ -211,3 +211,34 @@ def test_partial_then_full_cash_payment_at_the_tax_office(taxpayer, tax_officer)
     assert assessment.paid_xof == 3000 and assessment.status == AssessmentStatus.PAID
     assert ledger.is_balanced()
     assert ledger.balance("beneficiary:ML-DGI-CI-BKO-C3") == -3000
+
+
+def test_vignette_left_unpaid_past_its_due_date_gets_its_surcharge_once(
+    taxpayer, tax_officer, citizen
+):
+    from jamana.notify.models import OutboundMessage
+    from jamana.tax.actions import do_apply_late_surcharges
+
+    with time_machine.travel(dt.datetime(2025, 3, 10, 9, tzinfo=dt.UTC), tick=False):
+        assessment = check_assess(
+            taxpayer,
+            "vignette",
+            2025,
+            agent=tax_officer,
+            subject="AB-1234",
+            category="moto",
+            engine_cc=125,
+        )
+        assert do_apply_late_surcharges() == 0  # not due yet
+    applied = do_apply_late_surcharges(today=dt.date(2025, 4, 1))
+    assessment.refresh_from_db()
+    assert applied == 1
+    assert (assessment.base_xof, assessment.surcharge_xof, assessment.amount_xof) == (
+        6000,
+        6000,
+        12000,
+    )
+    assert do_apply_late_surcharges(today=dt.date(2025, 4, 2)) == 0  # once only
+    assessment.refresh_from_db()
+    assert assessment.amount_xof == 12000
+    assert OutboundMessage.objects.filter(body__contains="6000", recipient=citizen.phone).exists()
