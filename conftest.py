@@ -138,3 +138,16 @@ def nss_db(live_pki, tmp_path):
     if code != 0:
         raise RuntimeError(out)
     return f"sql:{directory}"
+
+
+@pytest.fixture
+def keys(tmp_path, settings):
+    """A fresh PKI (software keys in a temp dir) for tests that issue sealed documents."""
+    from jamana.pki.actions import do_trust_init
+    from jamana.pki.keystore import key_store
+
+    settings.JAMANA_KEY_DIR = tmp_path / "keys"
+    key_store.cache_clear()
+    do_trust_init()
+    yield
+    key_store.cache_clear()

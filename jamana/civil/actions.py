@@ -334,30 +334,21 @@ def check_validate_declaration(*, agent: Account, reference: str) -> BirthAct:
             "mother_name": declaration.mother_name,
         }
         child = _register_child(facts_source=declaration, parents=parents, agent=agent)
-        today = timezone.localdate()
-        act = BirthAct.objects.create(
+        act = build_act(
             centre=centre,
-            year=today.year,
-            number=_next_number(centre, today.year),
+            facts=_facts_of(declaration),
+            entry=_entry_today(centre, agent),
             person=child,
-            child_given_names=declaration.child_given_names,
-            child_family_name=declaration.child_family_name,
-            child_sex=declaration.child_sex,
-            birth_date=declaration.birth_date,
-            birth_time=declaration.birth_time,
-            birth_commune=declaration.birth_commune,
-            birth_place=declaration.birth_place,
-            declarant_name=declaration.declarant_name,
-            declarant_role=declaration.declarant_role,
-            declared_on=declaration.declared_on,
-            drawn_up_on=today,
-            officer_name=agent.person.full_name if agent.person else str(agent),
+            register_import=None,
+            actor=agent,
+            recorded_at=timezone.now(),
             source=ActSource.DECLARATION,
             declaration=declaration,
-            recorded_by=agent,
-            recorded_at=timezone.now(),
-            **_copy_parents(declaration),
+            declared_on=declaration.declared_on,
+            father=declaration.father,
+            mother=declaration.mother,
         )
+        act.save()
         declaration.status = DeclarationStatus.VALIDATED
         declaration.decided_by = agent
         declaration.decided_at = timezone.now()
@@ -376,16 +367,40 @@ def check_validate_declaration(*, agent: Account, reference: str) -> BirthAct:
     return act
 
 
-def _copy_parents(source: object) -> dict[str, object]:
-    names = [
-        f"{parent}_{part}"
-        for parent in ("father", "mother")
-        for part in ("name", "nina", "birth_date", "profession", "domicile")
-    ]
-    out = {name: getattr(source, name) for name in names}
-    out["father"] = getattr(source, "father", None)
-    out["mother"] = getattr(source, "mother", None)
-    return out
+def _facts_of(declaration: BirthDeclaration) -> BirthFacts:
+    def parent(label: str) -> ParentInput:
+        return ParentInput(
+            name=getattr(declaration, f"{label}_name"),
+            nina=getattr(declaration, f"{label}_nina"),
+            birth_date=getattr(declaration, f"{label}_birth_date"),
+            profession=getattr(declaration, f"{label}_profession"),
+            domicile=getattr(declaration, f"{label}_domicile"),
+        )
+
+    return BirthFacts(
+        child_given_names=declaration.child_given_names,
+        child_family_name=declaration.child_family_name,
+        child_sex=declaration.child_sex,
+        birth_date=declaration.birth_date,
+        birth_time=declaration.birth_time,
+        birth_commune=declaration.birth_commune,
+        birth_place=declaration.birth_place,
+        father=parent("father"),
+        mother=parent("mother"),
+        declarant_name=declaration.declarant_name,
+        declarant_role=declaration.declarant_role,
+    )
+
+
+def _entry_today(centre: RegistryCentre, agent: Account) -> RegisterEntry:
+    """The next number of the centre's register for this year, drawn up today by ``agent``."""
+    today = timezone.localdate()
+    return RegisterEntry(
+        year=today.year,
+        number=_next_number(centre, today.year),
+        drawn_up_on=today,
+        officer_name=agent.person.full_name if agent.person else str(agent),
+    )
 
 
 def _act_recorded(act: BirthAct, agent: Account | None, action: str) -> None:
@@ -457,31 +472,22 @@ def check_transcribe_judgment(
             raise CivilError("centre_cannot_draw_up", _("This centre does not draw up acts."))
         parents = _parent_fields(facts)
         child = _register_child(facts_source=facts, parents=parents, agent=agent)
-        act = BirthAct.objects.create(
+        act = build_act(
             centre=centre,
-            year=today.year,
-            number=_next_number(centre, today.year),
+            facts=facts,
+            entry=_entry_today(centre, agent),
             person=child,
-            child_given_names=facts.child_given_names,
-            child_family_name=facts.child_family_name,
-            child_sex=facts.child_sex,
-            birth_date=facts.birth_date,
-            birth_time=facts.birth_time,
-            birth_commune=facts.birth_commune or centre.commune,
-            birth_place=facts.birth_place,
-            declarant_name=facts.declarant_name,
-            declarant_role=facts.declarant_role,
-            declared_on=None,
-            drawn_up_on=today,
-            officer_name=agent.person.full_name if agent.person else str(agent),
+            register_import=None,
+            actor=agent,
+            recorded_at=timezone.now(),
             source=ActSource.JUDGMENT,
             judgment_court=judgment.court.strip(),
             judgment_date=judgment.date,
             judgment_number=judgment.number.strip(),
-            recorded_by=agent,
-            recorded_at=timezone.now(),
-            **parents,
+            father=parents["father"],
+            mother=parents["mother"],
         )
+        act.save()
         _act_recorded(act, agent, "civil.judgment_transcribed")
         find_duplicates(act.person, centre=centre)
     return act
@@ -553,8 +559,11 @@ def build_act(
     register_import: RegisterImport | None,
     actor: Account | None,
     recorded_at: dt.datetime,
+    source: str = ActSource.REGISTER,
+    **links: Any,
 ) -> BirthAct:
-    """The unsaved act of one register row."""
+    """The unsaved act: a register row, or (with ``source`` and ``links`` such as the
+    declaration, the judgment, the parents' person records) an act drawn up today."""
     parents: dict[str, Any] = {}
     for label, parent in (("father", facts.father), ("mother", facts.mother)):
         parents[f"{label}_name"] = " ".join(parent.name.split())
@@ -579,11 +588,12 @@ def build_act(
         declarant_role=facts.declarant_role,
         drawn_up_on=entry.drawn_up_on,
         officer_name=entry.officer_name,
-        source=ActSource.REGISTER,
+        source=source,
         register_import=register_import,
         recorded_by=actor,
         recorded_at=recorded_at,
         **parents,
+        **links,
     )
 
 

@@ -17,7 +17,7 @@ from jamana.civil.models import (
     DuplicateStatus,
     RegistryCentre,
 )
-from jamana.identity.models import Account
+from jamana.identity.models import Account, Organisation, Person
 from jamana.identity.permissions import DECLARE_BIRTH, DRAW_UP_ACT
 from jamana.identity.queries import agent_organisations
 
@@ -118,3 +118,26 @@ def list_my_declarations(account: Account) -> QuerySet[BirthDeclaration]:
         .select_related("centre__organisation")
         .order_by("-created_at")
     )
+
+
+def get_birth_act_of_person(
+    person: Person, *, actor: Account, organisation: Organisation, purpose: str
+) -> BirthAct | None:
+    """Another administration reads a person's birth act instead of asking them for a paper
+    ("tell us once"): the read is recorded and shown to the person."""
+    act = (
+        BirthAct.objects.filter(Q(person=person) | Q(person__merged_into=person))
+        .select_related("centre__organisation", "birth_commune")
+        .order_by("drawn_up_on", "pk")
+        .first()
+    )
+    if act is not None:
+        record_access(
+            person=person,
+            object_type="birth_act",
+            object_ref=f"{act.centre.organisation.code}/{act.year}/{act.number}",
+            purpose=purpose,
+            actor=actor,
+            organisation=organisation,
+        )
+    return act

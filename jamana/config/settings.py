@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jamana.payments",
     "jamana.tax",
     "jamana.civil",
+    "jamana.justice",
 ]
 
 MIDDLEWARE = [
@@ -304,7 +305,10 @@ PAYMENT_PURPOSE_HANDLERS = {
     "tax_assessment": "jamana.tax.payments.on_assessment_paid",
 }
 # Apps that act on their requests once paid (or free), by service code prefix.
-SERVICE_FULFILMENT = {"civil.": "jamana.civil.certificates.fulfil_certificate_request"}
+SERVICE_FULFILMENT = {
+    "civil.": "jamana.civil.certificates.fulfil_certificate_request",
+    "justice.": "jamana.justice.requests.fulfil_justice_request",
+}
 # Whether what a payment was for no longer stands, so that it may be refunded by decision.
 PAYMENT_REFUND_GUARDS = {
     "request_fee": "jamana.procedures.payments.may_refund_request_fee",

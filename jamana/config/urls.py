@@ -22,5 +22,6 @@ urlpatterns = [
     path("payments/", include("jamana.payments.urls")),
     path("tax/", include("jamana.tax.urls")),
     path("civil/", include("jamana.civil.urls")),
+    path("justice/", include("jamana.justice.urls")),
     path("", include("jamana.documents.urls")),
 ]

@@ -28,4 +28,11 @@ KINDS: dict[str, DocumentKind] = {
     # law (administrations may ask for a recent one).
     "birth_extract": DocumentKind("birth_extract", _("Extract of birth act"), None),
     "birth_full_copy": DocumentKind("birth_full_copy", _("Full copy of birth act"), None),
+    # Administrations ask for a bulletin of less than three months (practice; no text found).
+    "criminal_record_b3": DocumentKind(
+        "criminal_record_b3", _("Criminal record extract (bulletin no. 3)"), dt.timedelta(days=90)
+    ),
+    "nationality_certificate": DocumentKind(
+        "nationality_certificate", _("Certificate of Malian nationality"), None
+    ),
 }

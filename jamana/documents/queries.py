@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jamana.core.errors import NotFound
@@ -10,10 +10,12 @@ from jamana.identity.models import Account
 
 
 def list_my_documents(account: Account) -> QuerySet[Document]:
+    """Documents held by the account's person, and those the account asked for on someone's
+    behalf (a parent's request for a minor child's birth certificate)."""
     if account.person_id is None:
         return Document.objects.none()
     return (
-        Document.objects.filter(holder_id=account.person_id)
+        Document.objects.filter(Q(holder_id=account.person_id) | Q(request__submitted_by=account))
         .select_related("issuer")
         .order_by("-issued_at")
     )

@@ -251,6 +251,9 @@ class Role(models.TextChoices):
     HEAD_OF_SERVICE = "head", _("Head of service")
     REGISTRAR = "registrar", _("Civil registrar")
     COURT_CLERK = "clerk", _("Court clerk")
+    # A judge or prosecutor: signs what only a magistrate may (nationality certificates,
+    # changes to the bulletin rules).
+    MAGISTRATE = "magistrate", _("Magistrate")
     TAX_OFFICER = "tax", _("Tax officer")
     ORG_ADMIN = "admin", _("Organisation administrator")
 

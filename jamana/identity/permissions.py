@@ -19,6 +19,10 @@ REFUND_PAYMENT = "refund_payment"
 DECLARE_BIRTH = "declare_birth"
 DRAW_UP_ACT = "draw_up_act"
 ISSUE_CIVIL_CERTIFICATE = "issue_civil_certificate"
+RECORD_CONVICTION = "record_conviction"
+ISSUE_BULLETIN = "issue_bulletin"
+DECIDE_NATIONALITY = "decide_nationality"
+CHANGE_BULLETIN_RULES = "change_bulletin_rules"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTER_AGENT: frozenset(
@@ -50,7 +54,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ISSUE_CIVIL_CERTIFICATE,
         }
     ),
-    Role.COURT_CLERK: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST}),
+    # The greffe of the court that keeps the casier: records convictions and their events,
+    # issues the bulletins a review was needed for.
+    Role.COURT_CLERK: frozenset(
+        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_CONVICTION, ISSUE_BULLETIN}
+    ),
+    Role.MAGISTRATE: frozenset(
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            TAKE_REQUEST,
+            DECIDE_REQUEST,
+            ISSUE_BULLETIN,
+            DECIDE_NATIONALITY,
+            CHANGE_BULLETIN_RULES,
+        }
+    ),
     Role.TAX_OFFICER: frozenset(
         {
             VIEW_PERSON,

@@ -116,3 +116,47 @@ def get_own_person(account: Account) -> Person | None:
 
 def list_identifiers(person: Person) -> list[tuple[str, str]]:
     return [(i.get_kind_display(), i.value) for i in person.identifiers.all()]
+
+
+def search_persons_for_agent(
+    *,
+    account: Account,
+    organisation: Organisation,
+    given_names: str,
+    family_name: str,
+    birth_year: int | None = None,
+    purpose: str,
+    limit: int = 20,
+) -> list[tuple[Person, float]]:
+    """Find a person by identity when the NINA is unknown, tolerant of spelling variants
+    (Keïta/Keita, Coulibaly/Kulibali…): candidates of the same family-name block, ranked by
+    name similarity. Every person listed is a read the person will see."""
+    from jamana.core.names import blocking_key, name_similarity
+
+    require_permission(account, VIEW_PERSON, organisation)
+    if not family_name.strip():
+        raise JamanaError("family_name_required", _("Give at least the family name."))
+    candidates = Person.objects.filter(
+        family_key=blocking_key(family_name), merged_into__isnull=True
+    ).select_related("birth_commune")
+    if birth_year is not None:
+        candidates = candidates.filter(birth_date__year__range=(birth_year - 2, birth_year + 2))
+    scored = []
+    for person in candidates[:2000]:
+        score = name_similarity(family_name, person.family_name)
+        if given_names.strip():
+            score = (score + name_similarity(given_names, person.given_names)) / 2
+        if score >= 0.8:
+            scored.append((person, score))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].pk))
+    found = scored[:limit]
+    for person, _score in found:
+        record_access(
+            person=person,
+            actor=account,
+            organisation=organisation,
+            object_type="person",
+            object_ref=str(person.pk),
+            purpose=purpose,
+        )
+    return found

@@ -13,14 +13,17 @@ START_PAGES: dict[str, str] = {
     "civil.birth_extract": "civil:my_civil",
     "civil.birth_copy": "civil:my_civil",
     "civil.birth_declaration": "civil:declare",
+    "justice.b3": "justice:my_casier",
+    "justice.nationality": "justice:my_casier",
 }
 
 # organisation code → services it owns
 CATALOGUE: list[dict[str, Any]] = [
     {
+        # Décret n° 95-255/P-RM du 30 juin 1995, art. 66 (price of the bulletins).
         "code": "justice.b3",
         "organisation": "ML-TGI-BKO-C3",
-        "fee_xof": 1000,
+        "fee_xof": 750,
         "target_delay_days": 2,
         "title_fr": "Extrait de casier judiciaire (bulletin n°3)",
         "title_bm": "Jalakiya sɛbɛn (bulletin n°3)",
@@ -160,6 +163,13 @@ ORGANISATIONS: list[dict[str, Any]] = [
         "kind": "court",
         "parent": "ML-MJ",
         "area": "Bamako Commune III",
+    },
+    {
+        # Keeps the casiers of Malians born abroad.
+        "code": "ML-CA-BKO",
+        "name": "Cour d'appel de Bamako",
+        "kind": "court",
+        "parent": "ML-MJ",
     },
     {
         "code": "ML-MATD",

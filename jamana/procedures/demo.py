@@ -199,6 +199,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             ("ML-CEC-BKO-C3", Role.HEAD_OF_SERVICE),
             ("ML-CEC-BKO-C3", Role.COUNTER_AGENT),
             ("ML-TGI-BKO-C3", Role.COURT_CLERK),
+            ("ML-TGI-BKO-C3", Role.MAGISTRATE),
             ("ML-TGI-BKO-C3", Role.COUNTER_AGENT),
             ("ML-DGI-CI-BKO-C3", Role.TAX_OFFICER),
         ]:
@@ -228,7 +229,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             )
 
         # A few requests so that "Mes démarches" and the queue are not empty.
-        awaiting = procedures.check_submit_request(account=citizen, service_code="justice.b3")
+        awaiting = procedures.check_submit_request(account=citizen, service_code="tax.clearance")
         in_review = procedures.check_submit_request(
             account=citizen,
             service_code="justice.nationality",
@@ -239,6 +240,9 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
         )
         del awaiting
 
+        from jamana.justice.demo import seed_casier, seed_competence
+
+        seed_competence(organisations)
         seed_civil(
             rng=rng,
             organisations=organisations,
@@ -248,6 +252,17 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             given_names={"F": FEMALE_NAMES, "M": MALE_NAMES},
             family_names=FAMILY_NAMES,
         )
+
+        # A casier with one entry (a suspended sentence: on bulletins 1 and 2, not on 3).
+        convicted = identity.do_register_person(
+            given_names="Drissa",
+            family_name="Konaté",
+            sex="M",
+            birth_date=dt.date(1990, 6, 2),
+            birth_commune=_area("Bamako Commune I"),
+            identifiers={"nina": "19900602000078M"},
+        )
+        seed_casier(clerk=agent, person=convicted, court=organisations["ML-TGI-BKO-C3"])
 
         # Taxes: the demo citizen's tax account in Bamako Commune III with this year's TDRL
         # (3 000 FCFA, the District's rate), due within the month and unpaid.

@@ -56,6 +56,22 @@ def _declaration_form(centre, born: dt.date) -> dict[str, str]:
     }
 
 
+def _declare_awa(mother, centre, **changes) -> BirthDeclaration:
+    """Awa Keïta, born today, declared online by her mother."""
+    facts = dict(
+        child_given_names="Awa",
+        child_family_name="Keïta",
+        child_sex="F",
+        birth_date=timezone.localdate(),
+        birth_commune=None,
+        birth_place="Bamako",
+        mother=ParentInput(name="Fatoumata Keïta"),
+        declarant_role="mother",
+    )
+    facts.update(changes)
+    return check_declare_birth(account=mother, centre=centre, facts=BirthFacts(**facts))  # type: ignore[arg-type]
+
+
 def _pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf)
@@ -65,14 +81,8 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
 
 @pytest.mark.django_db
 def test_birth_declared_online_becomes_a_verified_extract_with_its_mentions(
-    client, mother, registrar, bamako_centre, tmp_path, settings, django_capture_on_commit_callbacks
+    client, mother, registrar, bamako_centre, tmp_path, keys, django_capture_on_commit_callbacks
 ):
-    from jamana.pki.actions import do_trust_init
-    from jamana.pki.keystore import key_store
-
-    settings.JAMANA_KEY_DIR = tmp_path / "keys"
-    key_store.cache_clear()
-    do_trust_init()
     born = timezone.localdate() - dt.timedelta(days=3)
 
     # The mother declares online.
@@ -202,20 +212,7 @@ def test_thirty_clear_days_are_counted_without_the_day_of_birth(mother, bamako_c
 def test_registrar_of_another_centre_can_neither_see_nor_validate(
     client, mother, bamako_centre, kati_registrar
 ):
-    declaration = check_declare_birth(
-        account=mother,
-        centre=bamako_centre,
-        facts=BirthFacts(
-            child_given_names="Awa",
-            child_family_name="Keïta",
-            child_sex="F",
-            birth_date=timezone.localdate(),
-            birth_commune=None,
-            birth_place="Bamako",
-            mother=ParentInput(name="Fatoumata Keïta"),
-            declarant_role="mother",
-        ),
-    )
+    declaration = _declare_awa(mother, bamako_centre)
     client.force_login(kati_registrar, backend=BACKEND)
     assert "Awa" not in client.get("/civil/agent/").content.decode()
     assert client.get(f"/civil/agent/declarations/{declaration.reference}/").status_code == 404
@@ -235,20 +232,7 @@ def test_registrar_of_another_centre_can_neither_see_nor_validate(
 def test_an_act_is_never_edited_and_a_wrong_mention_is_cancelled_by_another(
     mother, registrar, bamako_centre
 ):
-    declaration = check_declare_birth(
-        account=mother,
-        centre=bamako_centre,
-        facts=BirthFacts(
-            child_given_names="Awa",
-            child_family_name="Keïta",
-            child_sex="F",
-            birth_date=timezone.localdate(),
-            birth_commune=None,
-            birth_place="Bamako",
-            mother=ParentInput(name="Fatoumata Keïta"),
-            declarant_role="mother",
-        ),
-    )
+    declaration = _declare_awa(mother, bamako_centre)
     act = check_validate_declaration(agent=registrar, reference=declaration.reference)
     act.child_given_names = "Awa Bintou"
     with pytest.raises(ValueError, match="never edited"):
@@ -301,20 +285,7 @@ def test_full_copy_costs_its_fee_and_only_the_person_or_a_parent_may_ask(
 ):
     from jamana.civil.certificates import check_request_certificate
 
-    declaration = check_declare_birth(
-        account=mother,
-        centre=bamako_centre,
-        facts=BirthFacts(
-            child_given_names="Awa",
-            child_family_name="Keïta",
-            child_sex="F",
-            birth_date=timezone.localdate(),
-            birth_commune=None,
-            birth_place="Bamako",
-            mother=ParentInput(name="Fatoumata Keïta"),
-            declarant_role="mother",
-        ),
-    )
+    declaration = _declare_awa(mother, bamako_centre)
     act = check_validate_declaration(agent=registrar, reference=declaration.reference)
     request = check_request_certificate(account=mother, act_id=act.pk, kind="full_copy")
     assert request.status == RequestStatus.AWAITING_PAYMENT and request.fee_xof == 100
@@ -327,28 +298,9 @@ def test_full_copy_costs_its_fee_and_only_the_person_or_a_parent_may_ask(
 
 @pytest.mark.django_db
 def test_counter_prints_a_certificate_and_the_person_sees_the_read(
-    client, mother, registrar, bamako_centre, tmp_path, settings
+    client, mother, registrar, bamako_centre, tmp_path, keys
 ):
-    from jamana.pki.actions import do_trust_init
-    from jamana.pki.keystore import key_store
-
-    settings.JAMANA_KEY_DIR = tmp_path / "keys"
-    key_store.cache_clear()
-    do_trust_init()
-    declaration = check_declare_birth(
-        account=mother,
-        centre=bamako_centre,
-        facts=BirthFacts(
-            child_given_names="Awa",
-            child_family_name="Keïta",
-            child_sex="F",
-            birth_date=timezone.localdate(),
-            birth_commune=None,
-            birth_place="Bamako",
-            mother=ParentInput(name="Fatoumata Keïta"),
-            declarant_role="mother",
-        ),
-    )
+    declaration = _declare_awa(mother, bamako_centre)
     act = check_validate_declaration(agent=registrar, reference=declaration.reference)
     client.force_login(registrar, backend=BACKEND)
     page = client.post(f"/civil/agent/acts/{act.pk}/print/", {"kind": "extract"})
@@ -359,16 +311,11 @@ def test_counter_prints_a_certificate_and_the_person_sees_the_read(
 
 @pytest.mark.django_db
 def test_full_copy_is_issued_once_its_fee_is_paid(
-    mother, registrar, bamako_centre, tmp_path, settings, django_capture_on_commit_callbacks
+    mother, registrar, bamako_centre, tmp_path, keys, django_capture_on_commit_callbacks
 ):
     from jamana.civil.certificates import check_request_certificate
-    from jamana.pki.actions import do_trust_init
-    from jamana.pki.keystore import key_store
     from jamana.procedures.actions import check_record_counter_payment
 
-    settings.JAMANA_KEY_DIR = tmp_path / "keys"
-    key_store.cache_clear()
-    do_trust_init()
     declaration = check_declare_birth(
         account=mother,
         centre=bamako_centre,
@@ -395,6 +342,10 @@ def test_full_copy_is_issued_once_its_fee_is_paid(
     document = Document.objects.get(request=request, kind="birth_full_copy")
     text = _pdf_text(read_document_file(document), tmp_path)
     assert "Comptable" in text  # the parents' professions are on the full copy only
+    # The child's document reaches the parent who asked for it.
+    from jamana.documents.queries import access_own_document
+
+    assert access_own_document(mother, document.number) == document
 
     # The worker running again (a retry) issues nothing more.
     from jamana.civil.certificates import fulfil_certificate_request

@@ -49,6 +49,16 @@ from jamana.identity.actions import do_register_person
 from jamana.identity.models import Person
 from jamana.procedures.demo import FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """The report's wording is checked in English (the catalogue's source language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 HEADER = list(imports.COLUMNS)
 REGISTRAR_PHONE = "+22376000051"
 

@@ -163,11 +163,11 @@ def test_citizen_signs_in_applies_and_switches_to_bambara(live_server, new_brows
     # Home → the service → Apply → submit.
     page.locator("header a.brand").click()
     page.wait_for_url(f"{base}/")
-    page.locator("main a[href='/services/justice.nationality/']").click()
-    page.wait_for_url(f"{base}/services/justice.nationality/")
+    page.locator("main a[href='/services/tax.clearance/']").click()
+    page.wait_for_url(f"{base}/services/tax.clearance/")
     _no_horizontal_scroll(page)
-    page.locator("main a[href='/requests/new/justice.nationality/']").click()
-    page.wait_for_url(f"{base}/requests/new/justice.nationality/")
+    page.locator("main a[href='/requests/new/tax.clearance/']").click()
+    page.wait_for_url(f"{base}/requests/new/tax.clearance/")
     page.fill("#id_purpose", "Inscription scolaire")
     _submit(page)
 
@@ -176,7 +176,7 @@ def test_citizen_signs_in_applies_and_switches_to_bambara(live_server, new_brows
     assert found, page.url
     reference = found.group(1)
     created = ServiceRequest.objects.get(reference=reference)
-    assert created.service.code == "justice.nationality"
+    assert created.service.code == "tax.clearance"
     assert created.status == "awaiting_payment"
     assert created.details == {"purpose": "Inscription scolaire"}
     assert _status_class(page) == "status-awaiting_payment"
