@@ -19,7 +19,7 @@ from jamana.civil.models import (
 )
 from jamana.identity.models import Account, Organisation, Person
 from jamana.identity.permissions import DECLARE_BIRTH, DRAW_UP_ACT
-from jamana.identity.queries import agent_organisations
+from jamana.identity.queries import agent_organisations, person_and_merged_ids
 
 
 def agent_centres(account: Account, permission: str = DRAW_UP_ACT) -> list[RegistryCentre]:
@@ -101,8 +101,7 @@ def list_my_acts(account: Account, today: dt.date) -> list[BirthAct]:
     person_id = account.person_id
     candidates = (
         BirthAct.objects.filter(
-            Q(person_id=person_id)
-            | Q(person__merged_into_id=person_id)
+            Q(person_id__in=person_and_merged_ids(account.person))
             | Q(father_id=person_id)
             | Q(mother_id=person_id)
         )
@@ -126,7 +125,7 @@ def get_birth_act_of_person(
     """Another administration reads a person's birth act instead of asking them for a paper
     ("tell us once"): the read is recorded and shown to the person."""
     act = (
-        BirthAct.objects.filter(Q(person=person) | Q(person__merged_into=person))
+        BirthAct.objects.filter(person_id__in=person_and_merged_ids(person))
         .select_related("centre__organisation", "birth_commune")
         .order_by("drawn_up_on", "pk")
         .first()

@@ -160,3 +160,12 @@ def search_persons_for_agent(
             purpose=purpose,
         )
     return found
+
+
+def person_and_merged_ids(person: Person | None) -> list[int]:
+    """The person's id and the ids of the records merged into it (a duplicate found later):
+    what was recorded under either belongs to the person. Ids first, so that the caller's
+    query uses its own ``person_id`` index instead of a join."""
+    if person is None:
+        return []
+    return [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]

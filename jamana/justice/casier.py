@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.core.errors import JamanaError
 from jamana.identity.models import Organisation, Person
+from jamana.identity.queries import person_and_merged_ids
 from jamana.justice.bulletins import (
     Bulletin,
     BulletinRules,
@@ -80,7 +81,7 @@ def casier_of(person: Person) -> list[CasierEntry]:
     """Every conviction recorded for ``person`` (and for records merged into it), with its
     events, as the pure rules take them."""
     convictions = (
-        Conviction.objects.filter(Q(person=person) | Q(person__merged_into=person))
+        Conviction.objects.filter(person_id__in=person_and_merged_ids(person))
         .select_related("court")
         .prefetch_related("events")
         .order_by("decided_on", "pk")

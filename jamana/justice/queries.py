@@ -11,7 +11,7 @@ from jamana.audit.actions import record_access
 from jamana.core.errors import JamanaError, NotFound
 from jamana.identity.models import Account, Organisation, OrganisationKind, Person
 from jamana.identity.permissions import DECIDE_NATIONALITY, ISSUE_BULLETIN, RECORD_CONVICTION
-from jamana.identity.queries import agent_organisations
+from jamana.identity.queries import agent_organisations, person_and_merged_ids
 from jamana.justice.bulletins import Bulletin
 from jamana.justice.casier import competent_court, compute_bulletin
 from jamana.justice.models import Conviction
@@ -68,7 +68,7 @@ def get_casier_for_clerk(account: Account, person: Person) -> list[Conviction]:
         organisation=court,
     )
     return list(
-        Conviction.objects.filter(Q(person=person) | Q(person__merged_into=person))
+        Conviction.objects.filter(person_id__in=person_and_merged_ids(person))
         .select_related("court")
         .prefetch_related("events")
         .order_by("-decided_on", "-pk")
