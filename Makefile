@@ -26,6 +26,7 @@ run: setup
 	$(PY) -m jamana.payments.simulator --port 8765 & \
 	$(PY) manage.py db_worker --interval 0.5 & \
 	$(PY) manage.py poll_payments --every 15 & \
+	$(PY) manage.py deliver_messages --every 5 & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:8000
 
 test: setup
@@ -48,6 +49,9 @@ bench: setup
 	$(PY) bench/seal2d.py
 	$(PY) bench/payments.py
 	$(PY) bench/civil_import.py
+	$(PY) bench/sms_smpp.py
+	$(PY) bench/justice_b3.py
+	$(PY) bench/ussd.py
 
 clean:
 	rm -rf $(VENV) var

@@ -3,7 +3,10 @@ benchmarks are run as scripts, `python bench/<name>.py`)."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import math
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"  # the only address the benchmarks ever talk to
+REPO = Path(__file__).resolve().parent.parent
 
 
 def stop_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
@@ -52,3 +56,48 @@ def write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     tmp.replace(path)
+
+
+def version(dist: str) -> str:
+    """The installed version of a distribution, for the results' record."""
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_state() -> dict[str, Any]:
+    """The commit measured, and whether the working tree had uncommitted changes."""
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        return done.stdout.strip()
+
+    return {"commit": run("rev-parse", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not sorted_values:
+        return math.nan
+    rank = (len(sorted_values) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)

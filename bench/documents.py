@@ -29,7 +29,6 @@ import cProfile
 import datetime as dt
 import gc
 import hashlib
-import importlib.metadata
 import json
 import os
 import platform
@@ -37,7 +36,6 @@ import pstats
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +46,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
+sys.path.insert(0, str(REPO / "bench"))  # the sibling helpers, when run as a script
+
+from _support import cpu_model, git_state, percentile, version  # noqa: E402
+
 ISSUER_CODE = "ML-CEC-BKO-C3"
 HOLDER_NINA = "19870312000045K"
 ADDRESS = "Badalabougou, rue 120, porte 45, Bamako"
@@ -62,16 +64,6 @@ SIZES = {
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not sorted_values:
-        return float("nan")
-    rank = (len(sorted_values) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
 
 
 @dataclass
@@ -240,33 +232,6 @@ def pin_to_one_cpu(requested: int | None) -> tuple[int, list[int]]:
         raise SystemExit(f"CPU {cpu} is not among the allowed CPUs {allowed}")
     os.sched_setaffinity(0, {cpu})
     return cpu, allowed
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def git_state() -> dict[str, Any]:
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30
-        )
-        return done.stdout.strip()
-
-    return {"commit": run("rev-parse", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
 
 
 def machine_info(cpu: int, allowed: list[int]) -> dict[str, Any]:

@@ -42,7 +42,6 @@ import ctypes
 import datetime as dt
 import gc
 import http.client
-import importlib.metadata
 import json
 import math
 import os
@@ -64,10 +63,14 @@ from pathlib import Path
 from typing import Any
 
 from _support import (
+    cpu_model,
     free_port,
+    git_state,
+    percentile,
     proc_ticks,
     raise_system_exit,
     stop_group,
+    version,
     write_atomically,
 )
 
@@ -104,16 +107,6 @@ class BenchError(RuntimeError):
 # --------------------------------------------------------------------------- small helpers
 
 
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not sorted_values:
-        return math.nan
-    rank = (len(sorted_values) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
-
-
 def dist(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     if not ordered:
@@ -129,38 +122,11 @@ def dist(values: list[float]) -> dict[str, float]:
     }
 
 
-def version(dist_name: str) -> str:
-    try:
-        return importlib.metadata.version(dist_name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def memory_gib() -> float:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             return round(int(line.split()[1]) / 1024 / 1024, 1)
     return math.nan
-
-
-def git_state() -> dict[str, Any]:
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30
-        )
-        return done.stdout.strip()
-
-    return {"commit": run("rev-parse", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
 
 
 def status_kib(field_name: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 
@@ -49,3 +50,19 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
             f"{name} must be one of {', '.join(sorted(choices))}, got {value!r}"
         )
     return value
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_ip_networks(name: str, default: list[str]) -> list[IPNetwork]:
+    """Comma-separated addresses or networks (``196.201.214.0/24, 10.0.0.7``)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfiguredEnv(
+                f"{name} must list IP addresses or networks, got {item!r}"
+            ) from None
+    return networks

@@ -17,6 +17,7 @@ from jamana.config.env import (
     env_bool,
     env_choice,
     env_int,
+    env_ip_networks,
     env_list,
     env_str,
 )
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "jamana.tax",
     "jamana.civil",
     "jamana.justice",
+    "jamana.ussd",
 ]
 
 MIDDLEWARE = [
@@ -168,9 +170,45 @@ TASKS = {
     }
 }
 
-# Notifications.
-SMS_GATEWAY = env_choice("SMS_GATEWAY", "console", {"console"})
+# Notifications (docs/notify/sms.md). SMS_GATEWAY: console (prints; the embedded default),
+# smpp (an operator's SMSC, SMS_SMPP_*) or http (an aggregator's JSON API, SMS_HTTP_*).
+SMS_GATEWAY = env_choice("SMS_GATEWAY", "console", {"console", "smpp", "http"})
 SMS_SENDER_ID = env_str("SMS_SENDER_ID", "JAMANA")
+SMS_SMPP: dict[str, object] = {
+    "host": env_str("SMS_SMPP_HOST", "127.0.0.1"),
+    "port": env_int("SMS_SMPP_PORT", 2775),
+    "system_id": env_str("SMS_SMPP_SYSTEM_ID", "jamana"),
+    "password": env_str("SMS_SMPP_PASSWORD", "" if PRODUCTION else "jamana"),
+    "system_type": env_str("SMS_SMPP_SYSTEM_TYPE", ""),
+    "bind_mode": env_choice("SMS_SMPP_BIND", "transceiver", {"transceiver", "transmitter"}),
+    "concatenation": env_choice("SMS_SMPP_CONCATENATION", "udh", {"udh", "sar", "payload"}),
+    "enquire_link_seconds": env_int("SMS_SMPP_ENQUIRE_LINK_SECONDS", 30),
+    "response_timeout_seconds": env_int("SMS_SMPP_TIMEOUT_SECONDS", 10),
+    "reconnect_max_seconds": env_int("SMS_SMPP_RECONNECT_MAX_SECONDS", 60),
+}
+SMS_HTTP: dict[str, object] = {
+    "base_url": env_str("SMS_HTTP_URL", "http://127.0.0.1:8766"),
+    "token": env_str("SMS_HTTP_TOKEN", ""),
+    "callback_secret": env_str("SMS_HTTP_CALLBACK_SECRET", ""),
+    "callback_url": env_str("SMS_HTTP_CALLBACK_URL", ""),
+    "timeout_seconds": env_int("SMS_HTTP_TIMEOUT_SECONDS", 10),
+}
+if SMS_GATEWAY == "smpp" and not SMS_SMPP["password"]:
+    raise ImproperlyConfiguredEnv("SMS_GATEWAY=smpp needs SMS_SMPP_PASSWORD")
+if SMS_GATEWAY == "http" and not (SMS_HTTP["token"] and SMS_HTTP["callback_secret"]):
+    raise ImproperlyConfiguredEnv(
+        "SMS_GATEWAY=http needs SMS_HTTP_TOKEN and SMS_HTTP_CALLBACK_SECRET"
+    )
+# Outbox: retries with exponential back-off (base * 2^(n-1), capped), then failed; a message
+# left "sending" longer than the timeout is resolved by the recovery pass (deliver_messages).
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_SENDING_TIMEOUT_SECONDS = env_int("NOTIFY_SENDING_TIMEOUT_SECONDS", 120)
+# Sent SMS still without a final report after this long are asked about (SMPP query_sm).
+NOTIFY_REPORT_QUERY_AFTER_SECONDS = env_int("NOTIFY_REPORT_QUERY_AFTER_SECONDS", 6 * 3600)
+# Answers to inbound SMS (request status) per phone number and hour; more are not answered.
+NOTIFY_INBOUND_REPLIES_PER_HOUR = env_int("NOTIFY_INBOUND_REPLIES_PER_HOUR", 10)
 # The dev-only "SMS sent" page shows outgoing SMS in the browser; never in production.
 SMS_DEV_INBOX = env_bool("SMS_DEV_INBOX", DEBUG and not PRODUCTION)
 EMAIL_BACKEND = env_str(
@@ -185,6 +223,17 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", PRODUCTION)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Jamana <no-reply@jamana.ml>")
+
+# USSD (docs/ussd.md). The gateway proves itself with a shared secret in the X-USSD-Secret
+# header and/or by calling from an allowed network; both are checked when both are set, and with
+# neither the callback refuses every call (fail closed). Development allows loopback only.
+USSD_GATEWAY_SECRET = env_str("USSD_GATEWAY_SECRET", "")
+USSD_GATEWAY_NETWORKS = env_ip_networks(
+    "USSD_GATEWAY_NETWORKS", [] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+USSD_SESSION_IDLE_SECONDS = env_int("USSD_SESSION_IDLE_SECONDS", 120)
+USSD_PIN_MAX_ATTEMPTS = env_int("USSD_PIN_MAX_ATTEMPTS", 3)
+USSD_PIN_LOCKOUT_SECONDS = env_int("USSD_PIN_LOCKOUT_SECONDS", 15 * 60)
 
 # Transport security: on in production, where TLS ends at the load balancer.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,6 +4,7 @@ from jamana.config.api import api
 from jamana.core import views as core_views
 from jamana.pki import views as pki_views
 from jamana.procedures import views as procedure_views
+from jamana.ussd import views as ussd_views
 
 urlpatterns = [
     path("", procedure_views.home, name="home"),
@@ -15,11 +16,14 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("dev/sms/", core_views.dev_sms_inbox, name="dev_sms"),
+    path("dev/ussd/", ussd_views.dev_simulator, name="dev_ussd"),
+    path("ussd/", include("jamana.ussd.urls")),
     path("api/v1/", api.urls),
     path("pki/", include("jamana.pki.urls")),
     path(".well-known/jamana/trust-list.json", pki_views.trust_list, name="trust_list"),
     path("sign/", include("jamana.documents.signing_urls")),
     path("payments/", include("jamana.payments.urls")),
+    path("notify/", include("jamana.notify.urls")),
     path("tax/", include("jamana.tax.urls")),
     path("civil/", include("jamana.civil.urls")),
     path("justice/", include("jamana.justice.urls")),

@@ -23,6 +23,8 @@ RECORD_CONVICTION = "record_conviction"
 ISSUE_BULLETIN = "issue_bulletin"
 DECIDE_NATIONALITY = "decide_nationality"
 CHANGE_BULLETIN_RULES = "change_bulletin_rules"
+# Outbound SMS/e-mail statuses (masked numbers, no text) and settling unknown outcomes.
+VIEW_MESSAGES = "view_messages"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTER_AGENT: frozenset(
@@ -80,5 +82,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ASSESS_TAX,
         }
     ),
-    Role.ORG_ADMIN: frozenset({MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS}),
+    Role.ORG_ADMIN: frozenset(
+        {MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS, VIEW_MESSAGES}
+    ),
 }

@@ -25,6 +25,7 @@ DEMO_PASSWORD = "Jamana-demo-2026"  # noqa: S105 (printed demo login)
 CITIZEN_PHONE = "+22370000001"
 AGENT_PHONE = "+22370000002"
 CITIZEN_NINA = "19870312000045K"
+DEMO_USSD_PIN = "4826"
 
 FEMALE_NAMES = [
     "Aminata",
@@ -285,4 +286,12 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
                 agent=agent,
                 due_date=today + dt.timedelta(days=30),
             )
+
+    # The citizen's USSD PIN, so the phone simulator (/dev/ussd/) works at once (its own
+    # durable transaction: after the demo world has committed).
+    from jamana.ussd.actions import check_set_pin
+
+    check_set_pin(
+        account=citizen, password=DEMO_PASSWORD, pin=DEMO_USSD_PIN, pin_again=DEMO_USSD_PIN
+    )
     return DemoLogins(CITIZEN_PHONE, CITIZEN_NINA, AGENT_PHONE, DEMO_PASSWORD, persons)

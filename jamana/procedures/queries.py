@@ -51,3 +51,15 @@ def list_work_queue(
 
 def list_timeline(request: ServiceRequest) -> QuerySet[RequestEvent]:
     return request.events.select_related("actor", "organisation").order_by("at", "pk")
+
+
+def get_request_submitted_by(account: Account, reference: str) -> ServiceRequest | None:
+    """The request with ``reference`` (already parsed) if ``account`` submitted it. For channels
+    that prove only a phone number (an inbound SMS): anyone else's request is None, exactly like
+    a reference that does not exist, so that references cannot be probed."""
+    return (
+        ServiceRequest.objects.select_related("service")
+        .filter(reference=reference, submitted_by=account)
+        .exclude(status="draft")
+        .first()
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jamana.procedures.demo import seed_demo
+from jamana.procedures.demo import DEMO_USSD_PIN, seed_demo
 
 
 class Command(BaseCommand):
@@ -21,5 +21,6 @@ class Command(BaseCommand):
             f"  Citizen: {logins.citizen_phone} (or NINA {logins.citizen_nina})"
             f" / {logins.password}\n"
             f"  Agent:   {logins.agent_phone} / {logins.password}\n"
-            "  SMS codes appear in the console and at http://127.0.0.1:8000/dev/sms/"
+            "  SMS codes appear in the console and at http://127.0.0.1:8000/dev/sms/\n"
+            f"  USSD (phone simulator at /dev/ussd/): citizen PIN {DEMO_USSD_PIN}"
         )
