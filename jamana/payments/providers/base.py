@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "CallbackEvent",
@@ -235,3 +235,22 @@ def header(headers: Mapping[str, str], name: str) -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def parse_statement(
+    answer: Any, rows_key: str, line: Callable[[Any], StatementLine]
+) -> list[StatementLine]:
+    """A provider's statement: the list under ``rows_key``, each row read by ``line``. An
+    answer of the wrong shape is a ``bad_response``, naming the faulty row."""
+    rows = answer.get(rows_key) if isinstance(answer, dict) else None
+    if not isinstance(rows, list):
+        raise PermanentProviderError("bad_response", f"statement without {rows_key}")
+    lines = []
+    for index, row in enumerate(rows):
+        try:
+            lines.append(line(row))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PermanentProviderError(
+                "bad_response", f"statement line {index}: {exc!r}"
+            ) from None
+    return lines

@@ -50,6 +50,7 @@ from jamana.payments.providers.base import (
     check_msisdn,
     header,
     parse_amount,
+    parse_statement,
     parse_timestamp,
     utc_now,
 )
@@ -220,25 +221,17 @@ class MoovMoneyProvider:
             raise PermanentProviderError("malformed_callback", str(exc)) from None
 
     def statement(self, day: dt.date) -> list[StatementLine]:
-        answer = self._call("GET", f"/v1/statements/{day.isoformat()}")
-        rows = answer.get("entries") if isinstance(answer, dict) else None
-        if not isinstance(rows, list):
-            raise PermanentProviderError("bad_response", "statement without entries")
-        lines = []
-        for row in rows:
-            try:
-                lines.append(
-                    StatementLine(
-                        provider_reference=str(row["reference"]),
-                        kind={"PAYMENT": "payment", "REFUND": "refund"}[row["type"]],
-                        amount_xof=parse_amount(row["amount"]),
-                        settled_at=parse_timestamp(row["settledAt"]),
-                        fee_xof=parse_amount(row.get("fee", 0)),
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise PermanentProviderError("bad_response", f"statement line: {exc}") from None
-        return lines
+        return parse_statement(
+            self._call("GET", f"/v1/statements/{day.isoformat()}"),
+            "entries",
+            lambda row: StatementLine(
+                provider_reference=str(row["reference"]),
+                kind={"PAYMENT": "payment", "REFUND": "refund"}[row["type"]],
+                amount_xof=parse_amount(row["amount"]),
+                settled_at=parse_timestamp(row["settledAt"]),
+                fee_xof=parse_amount(row.get("fee", 0)),
+            ),
+        )
 
 
 def _path_segment(reference: str) -> str:

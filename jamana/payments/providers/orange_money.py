@@ -53,6 +53,7 @@ from jamana.payments.providers.base import (
     check_idempotency_key,
     check_msisdn,
     parse_amount,
+    parse_statement,
     parse_timestamp,
     utc_now,
 )
@@ -378,25 +379,17 @@ class OrangeMoneyProvider:
         )
 
     def statement(self, day: dt.date) -> list[StatementLine]:
-        answer = self._call("GET", f"/statement?date={day.isoformat()}")
-        rows = answer.get("transactions") if isinstance(answer, dict) else None
-        if not isinstance(rows, list):
-            raise PermanentProviderError("bad_response", "statement without transactions")
-        lines = []
-        for row in rows:
-            try:
-                lines.append(
-                    StatementLine(
-                        provider_reference=str(row["reference"]),
-                        kind={"PAYMENT": "payment", "REFUND": "refund"}[row["type"]],
-                        amount_xof=parse_amount(row["amount"]),
-                        settled_at=parse_timestamp(row["settled_at"]),
-                        fee_xof=parse_amount(row.get("fee", 0)),
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise PermanentProviderError("bad_response", f"statement line: {exc}") from None
-        return lines
+        return parse_statement(
+            self._call("GET", f"/statement?date={day.isoformat()}"),
+            "transactions",
+            lambda row: StatementLine(
+                provider_reference=str(row["reference"]),
+                kind={"PAYMENT": "payment", "REFUND": "refund"}[row["type"]],
+                amount_xof=parse_amount(row["amount"]),
+                settled_at=parse_timestamp(row["settled_at"]),
+                fee_xof=parse_amount(row.get("fee", 0)),
+            ),
+        )
 
 
 def _text(answer: Any, key: str) -> str:

@@ -54,6 +54,7 @@ from jamana.payments.providers.base import (
     format_timestamp,
     header,
     parse_amount,
+    parse_statement,
     parse_timestamp,
     utc_now,
 )
@@ -237,25 +238,17 @@ class PispiProvider:
             raise PermanentProviderError("malformed_callback", str(exc)) from None
 
     def statement(self, day: dt.date) -> list[StatementLine]:
-        answer = self._call("GET", f"/v1/reports/{day.isoformat()}")
-        rows = answer.get("ntries") if isinstance(answer, dict) else None
-        if not isinstance(rows, list):
-            raise PermanentProviderError("bad_response", "report without entries")
-        lines = []
-        for row in rows:
-            try:
-                lines.append(
-                    StatementLine(
-                        provider_reference=str(row["ref"]),
-                        kind={"CRDT": "payment", "DBIT": "refund"}[row["cdtDbtInd"]],
-                        amount_xof=_amount(row["amt"]),
-                        settled_at=parse_timestamp(row["bookgDtTm"]),
-                        fee_xof=parse_amount(row.get("fee", {}).get("value", 0)),
-                    )
-                )
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise PermanentProviderError("bad_response", f"report entry: {exc}") from None
-        return lines
+        return parse_statement(
+            self._call("GET", f"/v1/reports/{day.isoformat()}"),
+            "ntries",
+            lambda row: StatementLine(
+                provider_reference=str(row["ref"]),
+                kind={"CRDT": "payment", "DBIT": "refund"}[row["cdtDbtInd"]],
+                amount_xof=_amount(row["amt"]),
+                settled_at=parse_timestamp(row["bookgDtTm"]),
+                fee_xof=parse_amount(row.get("fee", {}).get("value", 0)),
+            ),
+        )
 
 
 def _amount(value: Any) -> int:
