@@ -101,3 +101,13 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     low = int(rank)
     high = min(low + 1, len(sorted_values) - 1)
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def print_log_tails(paths: list[Path], chars: int = 3000) -> None:
+    """After a failed run, the end of each child process's log on stderr."""
+    import sys
+
+    for path in paths:
+        if path.exists():
+            print(f"--- {path.name} (tail)", file=sys.stderr)
+            print(path.read_text()[-chars:], file=sys.stderr)

@@ -67,6 +67,7 @@ from _support import (
     free_port,
     git_state,
     percentile,
+    print_log_tails,
     proc_ticks,
     raise_system_exit,
     stop_group,
@@ -1831,10 +1832,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
-        for child in procs.children:
-            if child.log_path.exists():
-                print(f"--- {child.log_path.name} (tail)", file=sys.stderr)
-                print(child.log_path.read_text()[-3000:], file=sys.stderr)
+        print_log_tails([child.log_path for child in procs.children])
         return 2
     finally:
         procs.stop_all()

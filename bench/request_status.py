@@ -40,6 +40,7 @@ from typing import Any
 
 from _support import (
     free_port,
+    print_log_tails,
     proc_ticks,
     raise_system_exit,
     stop_group,
@@ -971,10 +972,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
-        for server in procs.servers:
-            if server.log_path.exists():
-                print(f"--- {server.log_path.name} (tail)", file=sys.stderr)
-                print(server.log_path.read_text()[-3000:], file=sys.stderr)
+        print_log_tails([server.log_path for server in procs.servers])
         return 2
     finally:
         procs.stop_all()

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _support import raise_system_exit, write_atomically
+from _support import print_log_tails, raise_system_exit, write_atomically
 from payments import pg_admin, pg_available
 from request_status import (
     HOST,
@@ -622,10 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
-        for server in procs.servers:
-            if server.log_path.exists():
-                print(f"--- {server.log_path.name} (tail)", file=sys.stderr)
-                print(server.log_path.read_text()[-3000:], file=sys.stderr)
+        print_log_tails([server.log_path for server in procs.servers])
         return 2
     finally:
         procs.stop_all()
