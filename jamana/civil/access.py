@@ -54,13 +54,9 @@ def may_request_certificate(account: Account, act: BirthAct, today: dt.date) -> 
         return False
     if act.person_id == person_id or act.person.merged_into_id == person_id:
         return True
-    is_parent = person_id in (act.father_id, act.mother_id)
-    adult_on = (
-        act.birth_date.replace(year=act.birth_date.year + 18)
-        if not (act.birth_date.month == 2 and act.birth_date.day == 29)
-        else dt.date(act.birth_date.year + 18, 3, 1)
-    )
-    return is_parent and today < adult_on
+    born = act.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return person_id in (act.father_id, act.mother_id) and age < 18
 
 
 def access_own_act(account: Account, act_id: int, today: dt.date) -> BirthAct:

@@ -96,24 +96,18 @@ def request_certificate(request: AuthenticatedRequest, act_id: int) -> HttpRespo
 # ---------------------------------------------------------------- agents
 
 
-def _agent_or_404(request: AuthenticatedRequest) -> None:
-    if not (
-        queries.agent_centres(request.user, DRAW_UP_ACT)
-        or queries.list_counter_centres(request.user)
-    ):
-        raise Http404()
-
-
 @login_required
 def agent_home(request: AuthenticatedRequest) -> HttpResponse:
-    _agent_or_404(request)
+    can_draw_up = bool(queries.agent_centres(request.user, DRAW_UP_ACT))
+    if not (can_draw_up or queries.list_counter_centres(request.user)):
+        raise Http404()
     return render(
         request,
         "civil/agent_home.html",
         {
-            "queue": list(queries.list_centre_queue(request.user)[:100]),
-            "duplicates": queries.list_duplicate_queue(request.user).count(),
-            "can_draw_up": bool(queries.agent_centres(request.user, DRAW_UP_ACT)),
+            "queue": list(queries.list_centre_queue(request.user)[:100]) if can_draw_up else [],
+            "duplicates": queries.list_duplicate_queue(request.user).count() if can_draw_up else 0,
+            "can_draw_up": can_draw_up,
         },
     )
 

@@ -60,15 +60,13 @@ def request_bulletin(request: AuthenticatedRequest) -> HttpResponse:
 # ---------------------------------------------------------------- greffe and magistrates
 
 
-def _courts(request: AuthenticatedRequest, permission: str):  # type: ignore[no-untyped-def]
-    return agent_organisations(request.user, permission)
-
-
 @login_required
 def agent_home(request: AuthenticatedRequest) -> HttpResponse:
-    clerk_courts = _courts(request, RECORD_CONVICTION)
+    clerk_courts = agent_organisations(request.user, RECORD_CONVICTION)
     if not (
-        clerk_courts or _courts(request, ISSUE_BULLETIN) or _courts(request, DECIDE_NATIONALITY)
+        clerk_courts
+        or agent_organisations(request.user, ISSUE_BULLETIN)
+        or agent_organisations(request.user, DECIDE_NATIONALITY)
     ):
         raise Http404()
     form = FindPersonForm(request.GET or None)
@@ -102,14 +100,14 @@ def agent_home(request: AuthenticatedRequest) -> HttpResponse:
             "found": found,
             "queue": list(queries.list_review_queue(request.user)[:100]),
             "can_record": bool(clerk_courts),
-            "can_change_rules": bool(_courts(request, CHANGE_BULLETIN_RULES)),
+            "can_change_rules": bool(agent_organisations(request.user, CHANGE_BULLETIN_RULES)),
         },
     )
 
 
 @login_required
 def agent_casier(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    courts = _courts(request, RECORD_CONVICTION)
+    courts = agent_organisations(request.user, RECORD_CONVICTION)
     if not courts:
         raise Http404()
     try:
@@ -205,7 +203,7 @@ def agent_request(request: AuthenticatedRequest, reference: str) -> HttpResponse
 
 @login_required
 def agent_rules(request: AuthenticatedRequest) -> HttpResponse:
-    courts = _courts(request, CHANGE_BULLETIN_RULES)
+    courts = agent_organisations(request.user, CHANGE_BULLETIN_RULES)
     if not courts:
         raise Http404()
     rules = rules_in_force(timezone.localdate())
