@@ -19,6 +19,7 @@ humans.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -235,6 +236,15 @@ def header(headers: Mapping[str, str], name: str) -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def read_callback(body: bytes, event: Callable[[Any], CallbackEvent]) -> CallbackEvent:
+    """An authenticated callback's JSON body read by ``event``; an authentic body we cannot
+    read is ``malformed_callback`` (permanent: retrying it will not help)."""
+    try:
+        return event(json.loads(body))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PermanentProviderError("malformed_callback", str(exc)) from None
 
 
 def parse_statement(

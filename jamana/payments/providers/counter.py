@@ -39,6 +39,7 @@ from jamana.payments.providers.base import (
     header,
     parse_amount,
     parse_timestamp,
+    read_callback,
     utc_now,
 )
 
@@ -315,17 +316,16 @@ class CounterProvider:
         expected = sign_callback(self.config.callback_secret, timestamp, body)
         if not signing.same(expected, header(headers, SIGNATURE_HEADER)):
             raise ForgedCallback("bad counter receipt signature")
-        try:
-            payload = json.loads(body)
-            return CallbackEvent(
-                event_id=f"{CODE}:{payload['eventId']}",
-                provider_reference=str(payload["reference"]),
-                status=PaymentStatus(payload["status"].lower()),
-                amount_xof=parse_amount(payload["amount"]),
-                occurred_at=parse_timestamp(payload["receivedAt"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PermanentProviderError("malformed_callback", str(exc)) from None
+        return read_callback(
+            body,
+            lambda p: CallbackEvent(
+                event_id=f"{CODE}:{p['eventId']}",
+                provider_reference=str(p["reference"]),
+                status=PaymentStatus(p["status"].lower()),
+                amount_xof=parse_amount(p["amount"]),
+                occurred_at=parse_timestamp(p["receivedAt"]),
+            ),
+        )
 
     def query(self, provider_reference: str) -> StatusResult:
         intent = self.book.intent(provider_reference)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from jamana.payments.providers.base import (
     parse_amount,
     parse_statement,
     parse_timestamp,
+    read_callback,
     utc_now,
 )
 from jamana.payments.providers.transport import JsonHttpClient
@@ -208,17 +208,16 @@ class MoovMoneyProvider:
         expected = sign_callback(self.config.callback_secret, timestamp, body)
         if not signing.same(expected, header(headers, SIGNATURE_HEADER)):
             raise ForgedCallback("bad Moov Money callback signature")
-        try:
-            payload = json.loads(body)
-            return CallbackEvent(
-                event_id=f"{CODE}:{payload['eventId']}",
-                provider_reference=str(payload["transactionId"]),
-                status=_status(payload),
-                amount_xof=parse_amount(payload["amount"]),
-                occurred_at=parse_timestamp(payload["occurredAt"]),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise PermanentProviderError("malformed_callback", str(exc)) from None
+        return read_callback(
+            body,
+            lambda p: CallbackEvent(
+                event_id=f"{CODE}:{p['eventId']}",
+                provider_reference=str(p["transactionId"]),
+                status=_status(p),
+                amount_xof=parse_amount(p["amount"]),
+                occurred_at=parse_timestamp(p["occurredAt"]),
+            ),
+        )
 
     def statement(self, day: dt.date) -> list[StatementLine]:
         return parse_statement(

@@ -32,7 +32,6 @@ notification, POSTed to ``ntfctnUrl``
 from __future__ import annotations
 
 import datetime as dt
-import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from jamana.payments.providers.base import (
     parse_amount,
     parse_statement,
     parse_timestamp,
+    read_callback,
     utc_now,
 )
 from jamana.payments.providers.transport import JsonHttpClient
@@ -225,17 +225,16 @@ class PispiProvider:
         expected = sign_callback(secret, timestamp, key_id, body)
         if not signing.same(expected, header(headers, SIGNATURE_HEADER)):
             raise ForgedCallback("bad PI-SPI notification signature")
-        try:
-            payload = json.loads(body)
-            return CallbackEvent(
-                event_id=f"{CODE}:{payload['ntfctnId']}",
-                provider_reference=str(payload["rtpId"]),
-                status=_status(payload),
-                amount_xof=_amount(payload["instdAmt"]),
-                occurred_at=parse_timestamp(payload["stsDtTm"]),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise PermanentProviderError("malformed_callback", str(exc)) from None
+        return read_callback(
+            body,
+            lambda p: CallbackEvent(
+                event_id=f"{CODE}:{p['ntfctnId']}",
+                provider_reference=str(p["rtpId"]),
+                status=_status(p),
+                amount_xof=_amount(p["instdAmt"]),
+                occurred_at=parse_timestamp(p["stsDtTm"]),
+            ),
+        )
 
     def statement(self, day: dt.date) -> list[StatementLine]:
         return parse_statement(
