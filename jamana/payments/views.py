@@ -69,6 +69,13 @@ class PayForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["provider"].choices = provider_choices()  # type: ignore[attr-defined]
 
+    def clean_phone(self) -> str:
+        """The number to charge, in E.164."""
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhoneNumber:
+            raise forms.ValidationError(_("This phone number is not valid.")) from None
+
 
 @login_required
 def pay_request(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -84,26 +91,21 @@ def pay_request(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            phone = normalize_phone(form.cleaned_data["phone"])
-        except InvalidPhoneNumber:
-            form.add_error("phone", _("This phone number is not valid."))
+            intent = do_create_intent(
+                purpose_type="request_fee",
+                purpose_ref=service_request.reference,
+                beneficiary=service_request.organisation,
+                amount_xof=service_request.fee_xof,
+                provider=form.cleaned_data["provider"],
+                idempotency_key=f"web:{request.user.pk}:{form.cleaned_data['attempt']}",
+                payer=service_request.applicant,
+                payer_msisdn=form.cleaned_data["phone"],
+            )
+            check_initiate(intent, callback_url=callback_url_for(intent.provider))
+        except JamanaError as exc:
+            messages.error(request, exc.message)
         else:
-            try:
-                intent = do_create_intent(
-                    purpose_type="request_fee",
-                    purpose_ref=service_request.reference,
-                    beneficiary=service_request.organisation,
-                    amount_xof=service_request.fee_xof,
-                    provider=form.cleaned_data["provider"],
-                    idempotency_key=f"web:{request.user.pk}:{form.cleaned_data['attempt']}",
-                    payer=service_request.applicant,
-                    payer_msisdn=phone,
-                )
-                check_initiate(intent, callback_url=callback_url_for(intent.provider))
-            except JamanaError as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("payments:status", reference=intent.reference)
+            return redirect("payments:status", reference=intent.reference)
     return render(request, "payments/pay.html", {"req": service_request, "form": form})
 
 

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.i18n import record_text
 from jamana.core.money import format_xof
-from jamana.core.phones import InvalidPhoneNumber, normalize_phone
 from jamana.core.references import format_reference
 from jamana.identity.http import AuthenticatedRequest
 from jamana.identity.models import Organisation
@@ -88,23 +87,18 @@ def pay_assessment(request: AuthenticatedRequest, number: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            phone = normalize_phone(form.cleaned_data["phone"])
-        except InvalidPhoneNumber:
-            form.add_error("phone", _("This phone number is not valid."))
+            intent = check_pay_assessment(
+                account=request.user,
+                number=assessment.number,
+                amount_xof=form.cleaned_data["amount_xof"],
+                provider=form.cleaned_data["provider"],
+                phone=form.cleaned_data["phone"],
+                attempt=form.cleaned_data["attempt"],
+            )
+        except JamanaError as exc:
+            messages.error(request, exc.message)
         else:
-            try:
-                intent = check_pay_assessment(
-                    account=request.user,
-                    number=assessment.number,
-                    amount_xof=form.cleaned_data["amount_xof"],
-                    provider=form.cleaned_data["provider"],
-                    phone=phone,
-                    attempt=form.cleaned_data["attempt"],
-                )
-            except JamanaError as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("payments:status", reference=intent.reference)
+            return redirect("payments:status", reference=intent.reference)
     return render(
         request,
         "tax/pay.html",

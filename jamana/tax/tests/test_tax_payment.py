@@ -130,6 +130,11 @@ def test_citizen_sees_what_they_owe_and_pays_from_my_taxes(world, client):
     assert not PaymentIntent.objects.exists()
     fraction = {**too_much, "amount_xof": "1500.5"}
     assert client.post(pay_url, fraction).status_code == 200
+    bad_phone = {**too_much, "amount_xof": "1000", "phone": "12"}
+    refused = client.post(pay_url, bad_phone)
+    assert refused.status_code == 200 and 'id="id_phone"' in refused.content.decode()
+    assert refused.context["form"].errors["phone"]
+    assert not PaymentIntent.objects.exists()
     ok = {**too_much, "amount_xof": "1000"}
     response = client.post(pay_url, ok)
     again = client.post(pay_url, ok)  # double click
