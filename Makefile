@@ -27,6 +27,7 @@ run: setup
 	$(PY) manage.py db_worker --interval 0.5 & \
 	$(PY) manage.py poll_payments --every 15 & \
 	$(PY) manage.py deliver_messages --every 5 & \
+	$(PY) manage.py calls_jobs --every 30 & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:8000
 
 test: setup

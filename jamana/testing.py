@@ -183,3 +183,108 @@ def pdfsig(nss: str, path: object) -> str:
     fixture)."""
     _code, out = run_tool(require_tool("pdfsig"), "-nssdir", nss, str(path))
     return out
+
+
+# Titles of the posts make_call knows; other codes get a generic title.
+_POST_TITLES = {
+    "ADM": ("Administrateur civil", "Mara baarakɛla", "Civil administrator"),
+    "INF": ("Infirmier d'État", "Dɔgɔtɔrɔso baarakɛla", "State nurse"),
+}
+
+
+def make_call(
+    *,
+    organisation: Organisation,
+    agent: Account,
+    code: str = "FP-2026-TEST",
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    fee_xof: int = 0,
+    posts: list[tuple[str, int, str]] | None = None,
+    publish: bool = True,
+    **overrides: Any,
+) -> Any:
+    """A recruitment call of ``organisation`` prepared by ``agent`` (who needs MANAGE_CALLS
+    there) through the real actions, and published unless ``publish=False``: open since
+    yesterday, closing in 10 days; ages 18 to 40 on 31 December; birth act, bulletin n°3,
+    certificate of nationality and diploma; review on 100 (file 60, motivation 40); one
+    written subject; one post ADM of 3 seats for a licence (``posts=[(code, seats,
+    min_diploma), ...]`` to change); one exam centre in the District of Bamako.
+    ``overrides`` go to ``check_create_call``."""
+    from django.utils import timezone
+
+    from jamana.calls import publishing
+    from jamana.core.geography import find_area, load_geography
+
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "kind": "recruitment",
+        "title_fr": "Concours de recrutement dans la fonction publique",
+        "title_bm": "Jamana baarakɛlaw ta kɔnkuru",
+        "title_en": "Civil service recruitment competition",
+        "description_fr": "Concours direct de catégorie A.",
+        "min_age": 18,
+        "max_age": 40,
+        "age_reference_date": dt.date(timezone.localdate().year, 12, 31),
+        "required_documents": [
+            "birth_act",
+            "criminal_record_b3",
+            "nationality_certificate",
+            "diploma",
+        ],
+        "criteria": [
+            {
+                "code": "file",
+                "label": {"fr": "Dossier", "bm": "Sɛbɛnw", "en": "File"},
+                "max": 60,
+                "weight": 1,
+            },
+            {
+                "code": "motivation",
+                "label": {"fr": "Motivation", "bm": "Sababu", "en": "Motivation"},
+                "max": 40,
+                "weight": 1,
+            },
+        ],
+        "exam_subjects": [
+            {
+                "code": "culture",
+                "label": {"fr": "Culture générale", "bm": "Dɔnniya", "en": "General knowledge"},
+                "max": 20,
+                "coefficient": 1,
+            }
+        ],
+    }
+    fields.update(overrides)
+    call = publishing.check_create_call(
+        agent=agent,
+        organisation=organisation,
+        code=code,
+        opens_at=opens_at or now - dt.timedelta(days=1),
+        closes_at=closes_at or now + dt.timedelta(days=10),
+        fee_xof=fee_xof,
+        **fields,
+    )
+    for post_code, seats, min_diploma in posts or [("ADM", 3, "licence")]:
+        title_fr, title_bm, title_en = _POST_TITLES.get(
+            post_code, (f"Poste {post_code}", f"Baara {post_code}", f"Post {post_code}")
+        )
+        publishing.check_add_post(
+            agent=agent,
+            call=call,
+            code=post_code,
+            title_fr=title_fr,
+            title_bm=title_bm,
+            title_en=title_en,
+            seats=seats,
+            min_diploma=min_diploma,
+        )
+    area = find_area("ML-00")
+    if area is None:
+        load_geography()
+        area = find_area("ML-00")
+    assert area is not None  # noqa: S101 (the geography CSVs list the District of Bamako)
+    publishing.check_add_centre(agent=agent, call=call, area=area, name="Lycée Askia Mohamed")
+    if publish:
+        publishing.check_publish_call(agent=agent, call=call)
+    return call

@@ -120,7 +120,7 @@ def list_my_declarations(account: Account) -> QuerySet[BirthDeclaration]:
 
 
 def get_birth_act_of_person(
-    person: Person, *, actor: Account, organisation: Organisation, purpose: str
+    person: Person, *, actor: Account | None, organisation: Organisation, purpose: str
 ) -> BirthAct | None:
     """Another administration reads a person's birth act instead of asking them for a paper
     ("tell us once"): the read is recorded and shown to the person."""

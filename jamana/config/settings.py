@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jamana.tax",
     "jamana.civil",
     "jamana.justice",
+    "jamana.calls",
     "jamana.ussd",
 ]
 
@@ -288,6 +289,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
+# Malware scanning of uploaded files (docs/calls/uploads.md). Production runs clamd with the
+# official databases (freshclam); development and tests run clamscan on a one-signature
+# database (EICAR) because the official ones cannot be downloaded there.
+JAMANA_MALWARE_SCANNER = env_choice(
+    "JAMANA_MALWARE_SCANNER", "clamd" if PRODUCTION else "clamscan", {"clamd", "clamscan"}
+)
+JAMANA_CLAMD_SOCKET = env_str("JAMANA_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
+JAMANA_CLAMSCAN = env_str("JAMANA_CLAMSCAN", "clamscan")
+JAMANA_CLAMAV_DATABASE = env_str(
+    "JAMANA_CLAMAV_DATABASE", "" if PRODUCTION else str(BASE_DIR / "jamana" / "calls" / "clamav")
+)
+
 # Payments. In development every provider points at the local simulator
 # (`python -m jamana.payments.simulator --port 8765`, started by `make run`), with its public
 # development credentials; production sets each provider's real endpoint and secrets.
@@ -352,6 +365,7 @@ PAYMENT_INSTALMENT_PURPOSES = {"tax_assessment"}
 PAYMENT_PURPOSE_HANDLERS = {
     "request_fee": "jamana.procedures.payments.on_request_fee_paid",
     "tax_assessment": "jamana.tax.payments.on_assessment_paid",
+    "call_fee": "jamana.calls.actions.on_application_fee_paid",
 }
 # Apps that act on their requests once paid (or free), by service code prefix.
 SERVICE_FULFILMENT = {
@@ -362,4 +376,5 @@ SERVICE_FULFILMENT = {
 PAYMENT_REFUND_GUARDS = {
     "request_fee": "jamana.procedures.payments.may_refund_request_fee",
     "tax_assessment": "jamana.tax.payments.may_refund_assessment",
+    "call_fee": "jamana.calls.actions.may_refund_application_fee",
 }

@@ -27,5 +27,6 @@ urlpatterns = [
     path("tax/", include("jamana.tax.urls")),
     path("civil/", include("jamana.civil.urls")),
     path("justice/", include("jamana.justice.urls")),
+    path("calls/", include("jamana.calls.urls")),
     path("", include("jamana.documents.urls")),
 ]

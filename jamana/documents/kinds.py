@@ -35,4 +35,7 @@ KINDS: dict[str, DocumentKind] = {
     "nationality_certificate": DocumentKind(
         "nationality_certificate", _("Certificate of Malian nationality"), None
     ),
+    "application_receipt": DocumentKind(
+        "application_receipt", _("Receipt of an application to a call"), None
+    ),
 }

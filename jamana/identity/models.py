@@ -255,6 +255,9 @@ class Role(models.TextChoices):
     # changes to the bulletin rules).
     MAGISTRATE = "magistrate", _("Magistrate")
     TAX_OFFICER = "tax", _("Tax officer")
+    # A recruiting body's officer: prepares calls, enters exam marks, handles appeals.
+    CALLS_OFFICER = "calls", _("Recruitment officer")
+    JURY_MEMBER = "jury", _("Jury member")
     ORG_ADMIN = "admin", _("Organisation administrator")
 
 

@@ -25,6 +25,10 @@ DECIDE_NATIONALITY = "decide_nationality"
 CHANGE_BULLETIN_RULES = "change_bulletin_rules"
 # Outbound SMS/e-mail statuses (masked numbers, no text) and settling unknown outcomes.
 VIEW_MESSAGES = "view_messages"
+# Calls for applications: prepare and publish calls, enter exam marks, manage the jury.
+MANAGE_CALLS = "manage_calls"
+# Sit on a call's jury (review blind, and for its president: finalise, reveal, publish).
+SIT_ON_JURY = "sit_on_jury"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTER_AGENT: frozenset(
@@ -82,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ASSESS_TAX,
         }
     ),
+    Role.CALLS_OFFICER: frozenset({VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, MANAGE_CALLS}),
+    Role.JURY_MEMBER: frozenset({SIT_ON_JURY}),
     Role.ORG_ADMIN: frozenset(
         {MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS, VIEW_MESSAGES}
     ),

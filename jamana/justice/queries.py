@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_access
 from jamana.core.errors import JamanaError, NotFound
+from jamana.documents.models import Document, DocumentStatus
 from jamana.identity.models import Account, Organisation, OrganisationKind, Person
 from jamana.identity.permissions import DECIDE_NATIONALITY, ISSUE_BULLETIN, RECORD_CONVICTION
 from jamana.identity.queries import agent_organisations, person_and_merged_ids
@@ -98,4 +99,62 @@ def list_my_justice_requests(account: Account) -> QuerySet[ServiceRequest]:
         )
         .select_related("service", "organisation")
         .order_by("-created_at")
+    )
+
+
+def get_bulletin_3_with_consent(
+    *, person: Person, organisation: Organisation, purpose: str, actor: Account | None = None
+) -> Bulletin:
+    """The bulletin n°3 a person would be given, read by an administration the person asked to
+    fetch it (an application to a recruitment call) instead of bringing the paper. The caller
+    records the consent; the person sees the read."""
+    result = compute_bulletin(person, 3, timezone.localdate())
+    record_access(
+        person=person,
+        object_type="casier_b3",
+        object_ref=str(person.pk),
+        purpose=purpose[:200],
+        actor=actor,
+        organisation=organisation,
+    )
+    return result
+
+
+def get_nationality_certificate_of_person(
+    *, person: Person, organisation: Organisation, purpose: str, actor: Account | None = None
+) -> Document | None:
+    """The person's valid certificate of nationality, if one was issued, read by another
+    administration ("tell us once"); the read is recorded when there is something to read."""
+    from jamana.justice.requests import NATIONALITY_KIND
+
+    document = (
+        Document.objects.filter(
+            holder_id__in=person_and_merged_ids(person),
+            kind=NATIONALITY_KIND,
+            status=DocumentStatus.VALID,
+        )
+        .order_by("-issued_at")
+        .first()
+    )
+    if document is not None:
+        record_access(
+            person=person,
+            object_type="document",
+            object_ref=document.number,
+            purpose=purpose[:200],
+            actor=actor,
+            organisation=organisation,
+        )
+    return document
+
+
+def get_open_nationality_request(person: Person) -> ServiceRequest | None:
+    """A certificate of nationality the person asked for and that is not decided yet."""
+    return (
+        ServiceRequest.objects.filter(
+            applicant_id__in=person_and_merged_ids(person), service__code=NATIONALITY_SERVICE
+        )
+        .exclude(status__in=[RequestStatus.ISSUED, RequestStatus.REFUSED, RequestStatus.CANCELLED])
+        .order_by("-created_at")
+        .first()
     )

@@ -276,6 +276,10 @@ def _answer(account: Account | None, text: str, language: str) -> tuple[str, str
             )
         ref = format_reference(reference)
         request = get_request_submitted_by(account, reference) if account is not None else None
+        if request is None and account is not None:
+            line = _application_status_line(account, reference)
+            if line is not None:
+                return InboundOutcome.STATUS, line
         if request is None:
             return InboundOutcome.NOT_FOUND, gettext(
                 "Jamana: no request %(ref)s is known for this phone number."
@@ -288,6 +292,28 @@ def _answer(account: Account | None, text: str, language: str) -> tuple[str, str
         return InboundOutcome.STATUS, gettext(
             "Jamana: request %(ref)s (%(service)s): %(status)s."
         ) % {"ref": ref, "service": service, "status": request.get_status_display()}
+
+
+def _application_status_line(account: Account, reference: str) -> str | None:
+    """The status line of the account's application to a call with this reference, if any."""
+    from jamana.calls.queries import get_my_application
+
+    application = get_my_application(account, reference)
+    if application is None:
+        return None
+    ref = format_reference(reference)
+    if application.rank and application.call.results_published_at:
+        return gettext("Jamana: application %(ref)s (%(call)s): %(status)s, rank %(rank)s.") % {
+            "ref": ref,
+            "call": application.call.code,
+            "status": application.status_for_applicant(),
+            "rank": application.rank,
+        }
+    return gettext("Jamana: application %(ref)s (%(call)s): %(status)s.") % {
+        "ref": ref,
+        "call": application.call.code,
+        "status": application.status_for_applicant(),
+    }
 
 
 # An agent settles a message whose outcome is unknown -------------------------------------------

@@ -132,7 +132,7 @@ CATALOGUE: list[dict[str, Any]] = [
     },
     {
         "code": "calls.application",
-        "organisation": "ML-MTFP",
+        "organisation": "ML-CNCFP",
         "fee_xof": 0,
         "target_delay_days": 30,
         "title_fr": "Candidature à un concours de la fonction publique",
@@ -148,6 +148,32 @@ CATALOGUE: list[dict[str, Any]] = [
         "délivrés.",
         "requirements_bm": "I ka dipilɔmu bɛ lajɛ ka bɔ u dilaso la.",
         "requirements_en": "Your diplomas are checked with the administration that issued them.",
+    },
+    {
+        "code": "calls.appeal",
+        "organisation": "ML-CNCFP",
+        "fee_xof": 0,
+        "target_delay_days": 15,
+        "title_fr": "Recours contre un résultat de concours",
+        "title_bm": "Kɔnkuru jaabi sɔsɔli",
+        "title_en": "Appeal against a competition result",
+        "description_fr": "Contestez votre résultat (notes, rang, motif de refus) dans le délai "
+        "de recours du concours, depuis la page de votre candidature. Un agent du service des "
+        "concours examine le recours et vous répond par SMS ; s'il est accepté, le résultat "
+        "corrigé vous est notifié.",
+        "description_bm": "I ka kɔnkuru jaabi sɔsɔ (nɔtiw, nɔ, ban sababu) kɔnkuru ka sɔsɔli "
+        "waati kɔnɔ, ka bɔ i ka candidature ɲɛ kan. Kɔnkuru baarakɛla bɛ sɔsɔli lajɛ ka i jaabi "
+        "ni SMS ye; n'a sɔnna, jaabi kura bɛ fɔ i ye.",
+        "description_en": "Contest your result (marks, rank, reason for refusal) within the "
+        "competition's appeal period, from your application page. An officer of the "
+        "competitions service examines the appeal and answers by SMS; if it is granted, you "
+        "are told the corrected result.",
+        "requirements_fr": "La référence de votre candidature et l'exposé de vos motifs (au "
+        "moins 20 caractères). Gratuit.",
+        "requirements_bm": "I ka candidature nimɔrɔ ani i ka sɔsɔli sababuw (sɛbɛnden 20 "
+        "walima ka tɛmɛ). A ye fu ye.",
+        "requirements_en": "Your application reference and the grounds of your appeal (at least "
+        "20 characters). Free.",
     },
 ]
 
@@ -202,5 +228,11 @@ ORGANISATIONS: list[dict[str, Any]] = [
         "code": "ML-MTFP",
         "name": "Ministère du Travail et de la Fonction Publique",
         "kind": "recruiting",
+    },
+    {
+        "code": "ML-CNCFP",
+        "name": "Centre national des concours de la fonction publique",
+        "kind": "recruiting",
+        "parent": "ML-MTFP",
     },
 ]

@@ -203,6 +203,8 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             ("ML-TGI-BKO-C3", Role.MAGISTRATE),
             ("ML-TGI-BKO-C3", Role.COUNTER_AGENT),
             ("ML-DGI-CI-BKO-C3", Role.TAX_OFFICER),
+            ("ML-CNCFP", Role.CALLS_OFFICER),
+            ("ML-CNCFP", Role.JURY_MEMBER),
         ]:
             identity.do_grant_role(account=agent, organisation=organisations[org_code], role=role)
 
@@ -286,6 +288,10 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
                 agent=agent,
                 due_date=today + dt.timedelta(days=30),
             )
+
+        from jamana.calls.demo import seed_calls
+
+        seed_calls(body=organisations["ML-CNCFP"], officer=agent)
 
     # The citizen's USSD PIN, so the phone simulator (/dev/ussd/) works at once (its own
     # durable transaction: after the demo world has committed).

@@ -45,7 +45,14 @@ B3_SERVICE = "justice.b3"
 BIRTH_EXTRACT_SERVICE = "civil.birth_extract"
 
 # Main-menu choices that show personal data or act for the caller: the PIN comes first.
-PERSONAL = {"1": "reference", "2": "latest", "3": "pay", "4": "bulletin", "5": "birth"}
+PERSONAL = {
+    "1": "reference",
+    "2": "latest",
+    "3": "pay",
+    "4": "bulletin",
+    "5": "birth",
+    "6": "applications",
+}
 
 
 @dataclass
@@ -96,9 +103,6 @@ def back_to_main(call: Call, notice: str = "") -> Screen:
 def on_main(call: Call, value: str) -> Screen:
     if value in PERSONAL:
         return identify(call, PERSONAL[value])
-    if value == "6":
-        # The calls-for-applications app does not exist yet: nothing to show, nothing faked.
-        return back_to_main(call, screens.not_available_yet())
     if value == "7":
         call.go("language")
         return screens.choose_language()
@@ -187,6 +191,22 @@ def open_latest(call: Call) -> Screen:
             for r in list_latest_requests(call.caller)
         ]
     )
+
+
+# ---------------------------------------------------------------- 6: my applications
+
+
+def open_applications(call: Call) -> Screen:
+    """The caller's latest applications to calls, with the result once published."""
+    from jamana.calls.queries import list_my_applications
+
+    items = []
+    for application in list_my_applications(call.caller)[:3]:
+        status = application.status_for_applicant()
+        if application.rank and application.call.results_published_at:
+            status = f"{status} ({application.rank})"
+        items.append((format_reference(application.reference), application.call.code, status))
+    return screens.my_applications(items)
 
 
 # ---------------------------------------------------------------- 3: paying a fee
@@ -412,4 +432,5 @@ OPENERS: dict[str, Callable[[Call], Screen]] = {
     "pay": open_pay,
     "bulletin": open_bulletin,
     "birth": open_birth,
+    "applications": open_applications,
 }

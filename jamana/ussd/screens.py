@@ -105,10 +105,6 @@ def invalid_choice() -> str:
     return pgettext("ussd", "Invalid choice.")
 
 
-def not_available_yet() -> str:
-    return pgettext("ussd", "Application results are not available yet.")
-
-
 def goodbye() -> Screen:
     return close(pgettext("ussd", "Thank you for using Jamana."))
 
@@ -212,6 +208,17 @@ def latest_requests(items: Sequence[tuple[str, str, str]]) -> Screen:
     for reference, service, status in items[:3]:
         lines.append(f"{reference} {shorten(status, 16)}")
         lines.append(shorten(service, 16))
+    return close(*lines)
+
+
+def my_applications(items: Sequence[tuple[str, str, str]]) -> Screen:
+    """Up to 3 (reference, call code, status with rank): two short lines each."""
+    if not items:
+        return close(pgettext("ussd", "You have no applications."))
+    lines = [shorten(pgettext("ussd", "Your applications:"), 30)]
+    for reference, call_code, status in items[:3]:
+        lines.append(f"{reference} {shorten(call_code, 12)}")
+        lines.append(shorten(status, 20))
     return close(*lines)
 
 

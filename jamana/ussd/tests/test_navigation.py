@@ -39,10 +39,10 @@ def test_empty_and_letter_inputs_are_invalid_choices(phone):
     assert "Invalid choice." in phone.send("")  # "abc*": an empty answer
 
 
-def test_application_results_are_not_available_yet(phone):
+def test_application_results_are_personal_and_need_a_pin(phone):
     phone.dial()
     reply = phone.send("6")
-    assert reply.startswith("CON ") and "not available yet" in reply
+    assert "PIN" in reply  # here: no PIN set yet, so the caller is told how to set one
 
 
 def test_quit_ends_the_session(phone):

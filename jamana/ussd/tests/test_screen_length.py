@@ -29,7 +29,6 @@ def _worst_cases() -> dict[str, list[Screen]]:
         "main_menu": [
             screens.main_menu(),
             screens.main_menu(screens.invalid_choice()),
-            screens.main_menu(screens.not_available_yet()),
             screens.main_menu(screens.language_changed()),
         ],
         "goodbye": [screens.goodbye()],
@@ -52,6 +51,10 @@ def _worst_cases() -> dict[str, list[Screen]]:
             screens.request_status(reference=REF, service=LONG, status=LONG, amount_due=BIG)
         ],
         "no_such_request": [screens.no_such_request(LONG)],
+        "my_applications": [
+            screens.my_applications([(REF, LONG, LONG)] * 3),
+            screens.my_applications([]),
+        ],
         "latest_requests": [
             screens.latest_requests([(REF, LONG, LONG)] * 3),
             screens.latest_requests([]),
