@@ -553,9 +553,7 @@ def _facts(application: Application) -> rules.ApplicantFacts:
         birth_date_precision=person.birth_date_precision,
         has_birth_act=None if birth is None else birth.source == DocumentSource.FETCHED,
         nationality=(
-            None
-            if nationality is None
-            else NATIONALITY_FACTS.get(nationality.source, "none")
+            None if nationality is None else NATIONALITY_FACTS.get(nationality.source, "none")
         ),
         criminal_record=(
             None
