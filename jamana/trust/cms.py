@@ -8,8 +8,9 @@ RFC 5652 / ETSI EN 319 122-1 structure any CMS tool checks (``openssl cms -verif
 ``signing-time`` and ESS ``signing-certificate-v2``, the signer's certificate chain, and as an
 unsigned attribute an RFC 3161 signature time-stamp token from our TSA over the signature value.
 
-pyHanko builds and checks everything; the key only signs the DER of the signed attributes (an
-:class:`~jamana.trust.pades.EcdsaKeySigner`, so the key may live in a PKCS#11 HSM).
+pyHanko builds the signature and does all the checking; the key only signs the DER of the
+signed attributes (an :class:`~jamana.trust.pades.EcdsaKeySigner`, so the key may live in a
+PKCS#11 HSM). Only the timestamp token is put in place here, at the DER level (see ``_sign``).
 
 Verification follows ETSI EN 319 102-1 "validation with time" (pyHanko's AdES processes): the
 timestamp proves when the signature existed, so a certificate revoked *after* that moment
@@ -33,9 +34,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asn1crypto import cms
+from asn1crypto import cms, core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed, AdESSubIndic
@@ -49,7 +51,8 @@ from pyhanko.sign.general import (
     find_unique_cms_attribute,
 )
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, handle_tsp_response
 from pyhanko.sign.validation.ades import (
     AdESBasicValidationResult,
     ades_basic_validation,
@@ -128,26 +131,28 @@ _PROBLEMS: dict[AdESSubIndic, str] = {
         "the signer certificate does not chain to a trusted root"
     ),
     AdESIndeterminate.REVOKED_NO_POE: (
-        "the signer certificate is revoked and no timestamp proves the signature is older"
+        "the signer certificate is revoked and nothing proves the signature was made before "
+        "(no timestamp, or a later one)"
     ),
     AdESIndeterminate.REVOKED_CA_NO_POE: "a CA certificate of the signer's chain is revoked",
     AdESIndeterminate.OUT_OF_BOUNDS_NO_POE: (
-        "the signer certificate is outside its validity period and no timestamp proves the "
-        "signature is older"
+        "the signer certificate is outside its validity period and nothing proves the "
+        "signature was made within it"
     ),
     AdESIndeterminate.EXPIRED: "the signer certificate had expired when the signature was made",
     AdESIndeterminate.NOT_YET_VALID: "the signer certificate was not yet valid at signing time",
     AdESIndeterminate.TRY_LATER: (
         "no usable revocation data (CRL or OCSP answer) for a certificate of the chain"
     ),
-    AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE: "the certificate chain is not acceptable",
+    AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE: (
+        "the certificate chain is not acceptable, or the signer certificate may not sign "
+        "(it must assert non-repudiation)"
+    ),
     AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE: (
         "the certificate chain could not be validated (most often: no usable CRL or OCSP "
         "answer for one of its certificates)"
     ),
-    AdESIndeterminate.SIG_CONSTRAINTS_FAILURE: (
-        "the signer certificate may not make this signature (key usage)"
-    ),
+    AdESIndeterminate.SIG_CONSTRAINTS_FAILURE: "the signature does not meet the constraints",
     AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE: "an algorithm used is no longer acceptable",
     AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE: (
         "an algorithm used is no longer acceptable"
@@ -183,38 +188,95 @@ def sign_detached(data: bytes, material: SealingMaterial) -> bytes:
     if len(data) > MAX_CONTENT_BYTES:
         raise MalformedRequest("content too large to sign")
     try:
-        content_info = asyncio.run(_sign(data, material))
+        der = asyncio.run(_sign(data, material))
     except (SigningError, TimestampRequestError) as exc:
         raise TrustError(f"cannot sign: {exc}") from exc
-    der: bytes = content_info.dump()
     _check_own_signature(der, data, material)
     return der
 
 
-async def _sign(data: bytes, material: SealingMaterial) -> cms.ContentInfo:
-    # What Signer.async_sign_general_data(detached=True, use_cades=True) does, in its two
-    # public steps, to reparse the signed attributes in between. pyHanko builds them as a
-    # mutable asn1crypto tree, which asn1crypto 1.5.1 re-encodes every time an enclosing
-    # value is copied or dumped; with the DEFAULT digest algorithm of signing-certificate-v2
-    # the cost compounds, and one signature in a few took 4 to 40 seconds instead of 10 ms.
-    # Parsed from DER, the attributes keep their encoding and are copied as bytes.
+async def _sign(data: bytes, material: SealingMaterial) -> bytes:
     signer = material.pyhanko_signer()
-    built = await signer.signed_attrs(
-        hashlib.sha256(data).digest(),
+    untimestamped = await signer.async_sign_general_data(
+        data,
         _DIGEST_ALGORITHM,
+        detached=True,
+        use_cades=True,  # signing-certificate-v2 and signing-time, as CAdES requires
         # Explicit UTC: pyHanko would otherwise take the host's local zone.
-        attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.UTC)),
-        use_pades=True,  # pyHanko's name for CAdES attributes; not a PDF signature:
-        is_pdf_sig=False,  # so signing-time is included, as CAdES requires
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.UTC)),
     )
-    signed_attrs = cms.CMSAttributes.load(built.dump())
-    return await signer.async_sign_prescribed_attributes(
-        _DIGEST_ALGORITHM,
-        signed_attrs,
-        cms_version="v1",  # RFC 5652 §5.1: id-data content, certificates only
-        timestamper=material.timestamper,
-        encap_content_info={"content_type": "data"},  # detached: no content
+    der: bytes = untimestamped.dump()
+    if material.timestamper is None:
+        return der
+    # The signature timestamp pyHanko adds when given ``timestamper=`` (its TSTProvider: a
+    # token over the signature value, ETSI EN 319 122-1 §5.3), added here at the DER level.
+    # asn1crypto 1.5.1 mistakes any definite length whose last byte is 0x80 for an indefinite
+    # one and then re-encodes that value from scratch (wbond/asn1crypto#249); below an ESS
+    # signing-certificate-v2, whose DEFAULT hashAlgorithm it rebuilds as a new value, every
+    # re-encoding triggers more, level after level. With pyHanko assembling the token into the
+    # SignerInfo, 27 B-T signatures in 60 took 0.1 to 4 s (up to 80 s seen) instead of 10 ms;
+    # with that length check corrected, none. Splicing bytes never re-encodes the token.
+    # Once asn1crypto is fixed, ``timestamper=material.timestamper`` above does the same.
+    signature_value = cms.ContentInfo.load(der)["content"]["signer_infos"][0]["signature"]
+    token_der = await _timestamp_token(material.timestamper, signature_value.native)
+    return _with_unsigned_attribute(der, _SIGNATURE_TIME_STAMP_TOKEN, token_der)
+
+
+async def _timestamp_token(timestamper: TimeStamper, signature_value: bytes) -> bytes:
+    """The DER timestamp token of ``timestamper`` over ``signature_value`` (SHA-256), checked
+    as ``TimeStamper.async_timestamp`` checks it (status granted, nonce echoed)."""
+    nonce, request = timestamper.request_cms(
+        hashlib.sha256(signature_value).digest(), _DIGEST_ALGORITHM
     )
+    response = await timestamper.async_request_tsa_response(request)
+    # The bytes as received (``contents`` of an untouched value), not a dump() (see _sign).
+    response_der = asn1_parser.emit(
+        response.class_, response.method, response.tag, response.contents
+    )
+    handle_tsp_response(type(response).load(response_der), nonce)
+    parts = _elements(asn1_parser.parse(response_der)[4])
+    if len(parts) != 2:  # TimeStampResp ::= SEQUENCE { status, timeStampToken OPTIONAL }
+        raise TrustError("the time-stamp authority granted no token")
+    return parts[1]
+
+
+# id-aa-signatureTimeStampToken (RFC 3161 appendix A), as DER.
+_SIGNATURE_TIME_STAMP_TOKEN = core.ObjectIdentifier("1.2.840.113549.1.9.16.2.14").dump()
+
+
+def _elements(contents: bytes) -> list[bytes]:
+    """The DER encodings of the values that make up ``contents`` (of a SEQUENCE or SET)."""
+    elements = []
+    while contents:
+        length = asn1_parser.peek(contents)
+        elements.append(contents[:length])
+        contents = contents[length:]
+    return elements
+
+
+def _with_unsigned_attribute(content_info: bytes, attribute_type: bytes, value: bytes) -> bytes:
+    """``content_info`` (our DER SignedData, one signer without unsigned attributes) with an
+    unsigned attribute of ``attribute_type`` (DER OID) and single ``value`` (DER) added."""
+
+    def rebuild(encoding: bytes, contents: bytes) -> bytes:
+        class_, method, tag, _header, _contents, _trailer = asn1_parser.parse(encoding)
+        return asn1_parser.emit(class_, method, tag, contents)
+
+    # ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT SignedData }
+    content_type, explicit = _elements(asn1_parser.parse(content_info)[4])
+    signed_data = asn1_parser.parse(explicit)[4]
+    # SignedData ::= SEQUENCE { ..., signerInfos SET OF SignerInfo } (always last)
+    *head, signer_infos = _elements(asn1_parser.parse(signed_data)[4])
+    (signer_info,) = _elements(asn1_parser.parse(signer_infos)[4])
+    # SignerInfo ::= SEQUENCE { ..., signature OCTET STRING, unsignedAttrs [1] IMPLICIT OPTIONAL }
+    fields = _elements(asn1_parser.parse(signer_info)[4])
+    if asn1_parser.parse(fields[-1])[:3] != (0, 0, 4):
+        raise TrustError("the signer info already has unsigned attributes")
+    attribute = asn1_parser.emit(0, 1, 16, attribute_type + asn1_parser.emit(0, 1, 17, value))
+    unsigned_attrs = asn1_parser.emit(2, 1, 1, attribute)  # [1] IMPLICIT SET OF, one element
+    signer_info = rebuild(signer_info, b"".join([*fields, unsigned_attrs]))
+    signed_data = rebuild(signed_data, b"".join([*head, rebuild(signer_infos, signer_info)]))
+    return rebuild(content_info, content_type + rebuild(explicit, signed_data))
 
 
 def _check_own_signature(der: bytes, data: bytes, material: SealingMaterial) -> None:
@@ -283,9 +345,10 @@ def verify_detached(
     only needs to have been good at the timestamp's time (ETSI EN 319 102-1 validation with
     time): a revocation after it does not invalidate the signature.
 
-    Never raises for a bad signature: a malformed, oversized-in-structure or otherwise
-    unverifiable one gives ``valid=False`` with a problem. Blocks (``asyncio.run``): do not
-    call it from a running event loop.
+    Never raises for a bad signature: a malformed one, one with more certificates or timestamp
+    tokens than allowed, or one that cannot be validated within :data:`VALIDATION_SECONDS`
+    gives ``valid=False`` with a problem. Blocks (``asyncio.run``): do not call it from a
+    running event loop.
 
     :param data: the bytes that were signed.
     :param signature: the DER signature (a ``.p7s`` file).
@@ -381,8 +444,8 @@ def _parse(signature: bytes) -> _Parsed | str:
         return _read(content_info["content"])
     except Exception as exc:
         # asn1crypto parses lazily, so a malformed inner value shows up only when read. Not
-        # walked eagerly with .native: on a SignedData that costs seconds (asn1crypto
-        # re-encodes algorithm identifiers as it goes) and may alter what pyHanko verifies.
+        # walked eagerly with .native: on a SignedData that can cost seconds (asn1crypto
+        # re-encodes as it goes, see _sign) and it may alter what pyHanko then verifies.
         return f"malformed CMS SignedData: {exc}"
 
 
