@@ -53,6 +53,7 @@ bench: setup
 	$(PY) bench/sms_smpp.py
 	$(PY) bench/justice_b3.py
 	$(PY) bench/ussd.py
+	$(PY) bench/calls_rush.py
 
 clean:
 	rm -rf $(VENV) var
