@@ -40,9 +40,9 @@ receipts the worker will have to issue.
     .venv/bin/python bench/calls_rush.py --help
 
 Figures go to bench/results/calls_rush-<timestamp>.json and bench/results/calls_rush-latest.md
-(and stdout; a ``--what-if`` run to calls_rush-<what-if>-… instead). Only 127.0.0.1 is
-contacted; the servers and the load generator started here are stopped, the temp dir removed
-and the database dropped on exit (``--keep-db``, ``--keep-tmp``). See bench/CALLS.md.
+(and stdout). Only 127.0.0.1 is contacted; the servers and the load generator started here are
+stopped, the temp dir removed and the database dropped on exit (``--keep-db``, ``--keep-tmp``).
+See bench/CALLS.md.
 """
 
 from __future__ import annotations
@@ -70,28 +70,16 @@ from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
-try:
-    from _support import (
-        cpu_model,
-        git_state,
-        percentile,
-        print_log_tails,
-        raise_system_exit,
-        stop_group,
-        version,
-        write_atomically,
-    )
-except ModuleNotFoundError:  # imported as gunicorn's config module (--what-if): bench.calls_rush
-    from bench._support import (
-        cpu_model,
-        git_state,
-        percentile,
-        print_log_tails,
-        raise_system_exit,
-        stop_group,
-        version,
-        write_atomically,
-    )
+from _support import (
+    cpu_model,
+    git_state,
+    percentile,
+    print_log_tails,
+    raise_system_exit,
+    stop_group,
+    version,
+    write_atomically,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -236,66 +224,6 @@ def cpu_delta(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
     out["other"] = max(0.0, out["machine"] - known)
     out["wall_s"] = wall
     return out
-
-
-# =========================================================================== what-if
-
-WHAT_IF_ENV = "CALLS_RUSH_WHAT_IF"
-
-
-def _indefinite_length(header: bytes) -> bool:
-    """Whether the last of the (outer explicit tags', then own) headers in ``header`` has the
-    indefinite length form: its length octet alone is 0x80 (tag numbers over 30 take more
-    octets; a long-form length is 0x81-0x84 followed by the length's octets)."""
-    i, last = 0, False
-    while i < len(header):
-        first = header[i]
-        i += 1
-        if first & 0x1F == 0x1F:
-            while header[i] & 0x80:
-                i += 1
-            i += 1
-        octet = header[i]
-        i += 1
-        last = octet == 0x80
-        if octet > 0x80:
-            i += octet & 0x7F
-    return last
-
-
-def apply_asn1crypto_fix() -> int:
-    """What-if, not the application as shipped: asn1crypto 1.5.1's ``dump()`` takes any header
-    whose last byte is 0x80 for an indefinite (BER) length, so a definite length such as
-    0x82 0x05 0x80 (1,408 bytes) makes it re-encode the whole value with ``force=True``; over
-    pyHanko's freshly built CMS that is exponential (7-11 s of CPU). This rewrites the test in
-    the five ``dump`` methods (wbond/asn1crypto#249, PR #302), in this process only."""
-    import inspect
-    import textwrap
-
-    import asn1crypto.core as core
-
-    core._bench_indefinite_length = _indefinite_length  # type: ignore[attr-defined]
-    patched = 0
-    for cls in (core.Asn1Value, core.Choice, core.Primitive, core.Sequence, core.SequenceOf):
-        src = textwrap.dedent(inspect.getsource(cls.__dict__["dump"]))
-        old = "self._header[-1:] == b'\\x80'"
-        if src.count(old) != 1:
-            raise BenchError(f"asn1crypto {cls.__name__}.dump is not the 1.5.1 one")
-        namespace: dict[str, Any] = {}
-        code = compile(
-            src.replace(old, "_bench_indefinite_length(self._header)"), core.__file__, "exec"
-        )
-        exec(code, core.__dict__, namespace)  # noqa: S102 (asn1crypto's own source, one test changed)
-        cls.dump = namespace["dump"]
-        patched += 1
-    return patched
-
-
-def post_fork(server: Any, worker: Any) -> None:
-    """gunicorn hook (this module is gunicorn's config module in a what-if run)."""
-    if os.environ.get(WHAT_IF_ENV) == "asn1crypto-fix":
-        n = apply_asn1crypto_fix()
-        worker.log.warning("what-if: asn1crypto indefinite-length test fixed in %d methods", n)
 
 
 # =========================================================================== the instance
@@ -1325,14 +1253,9 @@ def start_server(
                 "--chdir",
                 str(REPO),
                 *gunicorn_args(opts),
-                *(["--config", "python:bench.calls_rush"] if opts.what_if else []),
             ],
             cwd=REPO,
-            env={
-                **env,
-                "DJANGO_SETTINGS_MODULE": settings_module,
-                **({WHAT_IF_ENV: opts.what_if} if opts.what_if else {}),
-            },
+            env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -1416,7 +1339,16 @@ class SmsReader:
     """The phones' side of the SMS outbox: the latest message to a number, read from
     PostgreSQL (nothing delivers the outbox during the run: no worker runs)."""
 
-    SQL = "SELECT body FROM notify_outboundmessage WHERE recipient = %s ORDER BY id DESC LIMIT 1"
+    # notify_outboundmessage has no index on recipient (the app never looks messages up by
+    # number): the phone looks among the latest 2,000 messages (primary key, backwards), which
+    # hold every code sent in the last seconds, and only falls back to the filtered scan.
+    SQL = (
+        "SELECT body FROM (SELECT id, recipient, body FROM notify_outboundmessage "
+        "ORDER BY id DESC LIMIT 2000) recent WHERE recipient = %s ORDER BY id DESC LIMIT 1"
+    )
+    SQL_ALL = (
+        "SELECT body FROM notify_outboundmessage WHERE recipient = %s ORDER BY id DESC LIMIT 1"
+    )
 
     def __init__(self, dsn: str, size: int) -> None:
         self.dsn, self.size = dsn, size
@@ -1435,8 +1367,8 @@ class SmsReader:
     async def code(self, phone: str, control: str) -> str | None:
         conn = await self.pool.get()
         try:
-            for _ in range(200):
-                cur = await conn.execute(self.SQL, (phone,))
+            for attempt in range(200):
+                cur = await conn.execute(self.SQL if attempt < 5 else self.SQL_ALL, (phone,))
                 row = await cur.fetchone()
                 if row is not None and control in row[0]:
                     words = [w.strip(".,:;") for w in row[0].split()]
@@ -2460,13 +2392,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the rush's applicants sign for the first time (certificate issued in the rush), "
         "or had their certificate issued in setup [first-time]",
     )
-    parser.add_argument(
-        "--what-if",
-        default="",
-        choices=["", "asn1crypto-fix"],
-        help="measure a proposed fix applied in the servers and the in-process sample "
-        "(asn1crypto-fix: asn1crypto's indefinite-length test corrected) [none]",
-    )
     parser.add_argument("--sample", type=int, default=30, help="in-process sample per group [30]")
     parser.add_argument(
         "--profile",
@@ -2510,10 +2435,10 @@ def main(argv: list[str] | None = None) -> int:
         return loadgen_main(*opts.loadgen)
     signal.signal(signal.SIGTERM, raise_system_exit)
     signal.signal(signal.SIGHUP, raise_system_exit)
-    # As gunicorn's workers (and db_worker) do: a SIGINT handler of our own. With Python's
-    # default one, every asyncio.run in sign_detached installs its own and, on exit,
-    # signal.signal() builds an error message with repr() of the finished task, whose result
-    # is the signed ContentInfo: asn1crypto's repr dumps it once more, sometimes for 10-30 s.
+    # As gunicorn's workers (and db_worker) do: a SIGINT handler of our own, so that the
+    # in-process sample runs asyncio.run (in sign_detached) the way the servers do. With
+    # Python's default handler, asyncio.run installs one and, on the way out, signal.signal()
+    # repr()s the finished task and its result.
     signal.signal(signal.SIGINT, raise_keyboard_interrupt)
     started_at = dt.datetime.now().astimezone()
     wall0 = time.perf_counter()
@@ -2536,7 +2461,6 @@ def main(argv: list[str] | None = None) -> int:
                 "p99_limit",
                 "retry_share",
                 "certificates",
-                "what_if",
                 "sample",
                 "profile",
                 "baseline_seconds",
@@ -2567,8 +2491,6 @@ def main(argv: list[str] | None = None) -> int:
         timings["migrate"] = time.perf_counter() - t
 
         setup_django(env)
-        if opts.what_if == "asn1crypto-fix":
-            apply_asn1crypto_fix()
         from django.conf import settings
         from django.db import connection
         from django.utils import timezone
@@ -2841,10 +2763,8 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "result.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     if not opts.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        # A what-if run (a fix applied by the bench, not the app as shipped) is kept apart.
-        name = f"calls_rush{'-' + opts.what_if if opts.what_if else ''}"
-        json_path = RESULTS / f"{name}-{started_at:%Y%m%d-%H%M%S}.json"
-        md_path = RESULTS / f"{name}-latest.md"
+        json_path = RESULTS / f"calls_rush-{started_at:%Y%m%d-%H%M%S}.json"
+        md_path = RESULTS / "calls_rush-latest.md"
         write_atomically(json_path, json.dumps(result, indent=2, default=str) + "\n")
         write_atomically(md_path, markdown(result, json_path.relative_to(REPO).as_posix()))
         print(f"\nWrote {json_path.relative_to(REPO)} and {md_path.relative_to(REPO)}")
