@@ -731,7 +731,7 @@ def check_sign_and_submit(
     """Sign the application as it stands with the SMS code bound to its hash, and submit it.
     Sending the same thing twice (a double click, a retry after a lost answer) is harmless."""
     from jamana.pki.actions import do_ensure_personal_certificate
-    from jamana.pki.queries import signing_material
+    from jamana.pki.queries import cms_signing_material
     from jamana.trust.cms import sign_detached
 
     now = timezone.now()
@@ -751,7 +751,7 @@ def check_sign_and_submit(
         # document re-uploaded, an answer) makes it fail, and nothing is signed.
         check_code(account, CodePurpose.SIGNATURE, code, binding=digest)
         certificate = do_ensure_personal_certificate(application.person)
-        signature = sign_detached(content, signing_material(certificate))
+        signature = sign_detached(content, cms_signing_material(certificate))
         person = application.person
         application.status = S.SUBMITTED
         application.submitted_at = now

@@ -170,6 +170,24 @@ def _build_signing_material(record: CertificateRecord) -> SealingMaterial:
     )
 
 
+def cms_signing_material(record: CertificateRecord) -> SealingMaterial:
+    """What a detached CMS signature (CAdES B-T, ``trust.cms.sign_detached``) needs: the key,
+    its certificate and chain, and a timestamper. Nothing about revocation: a B-T signature
+    embeds none (verifiers fetch it), so the CRL refreshes and OCSP answers that
+    ``signing_material`` prepares for PAdES B-LT would be built for nothing on every
+    applicant's first signature."""
+    assert record.issuer is not None  # noqa: S101 — every signing certificate has an issuer
+    issuing_ca, seal_ca, root = certificate(record.issuer.name), certificate("seal-ca"), own_root()
+    return SealingMaterial(
+        certificate=load_certificate(record),
+        # The seal CA too, as in ``signing_material``: it issued the TSA's certificate.
+        chain=[issuing_ca, root] if issuing_ca == seal_ca else [issuing_ca, seal_ca, root],
+        private_key=key_store().load(record.key_name),  # type: ignore[arg-type]
+        timestamper=InProcessTimeStamper(time_stamp_authority()),
+        trust_roots=[root],
+    )
+
+
 def sealing_material(organisation: Organisation) -> tuple[SealingMaterial, CertificateRecord]:
     """The organisation's seal (issued on first use) and what it needs to seal."""
     record = do_ensure_seal_certificate(organisation)
