@@ -348,6 +348,19 @@ def _nina_of(person: Person) -> str:
 def do_ensure_personal_certificate(person: Person) -> CertificateRecord:
     """The person's signature certificate, issued on first use. A revoked certificate is not
     silently replaced: the holder asks for a new one (``do_renew_personal_certificate``)."""
+    latest = _usable_personal(person)
+    if latest is not None:
+        return latest
+    with transaction.atomic():
+        # Two first signatures of the same person at once (two devices) issue one
+        # certificate: the second waits on the person's row, then finds the first's.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        return _usable_personal(person) or _issue_personal(person)
+
+
+def _usable_personal(person: Person) -> CertificateRecord | None:
+    """The person's current certificate if it can sign for at least a day; None when a new one
+    is due; CertificateRevoked when the latest was revoked."""
     latest = (
         CertificateRecord.objects.filter(person=person, role=Role.PERSON.value)
         .order_by("-not_before", "-pk")
@@ -360,7 +373,7 @@ def do_ensure_personal_certificate(person: Person) -> CertificateRecord:
         )
     if latest is not None and latest.not_after > timezone.now() + dt.timedelta(days=1):
         return latest
-    return _issue_personal(person)
+    return None
 
 
 def do_renew_personal_certificate(person: Person) -> CertificateRecord:
@@ -375,7 +388,11 @@ def _issue_personal(person: Person) -> CertificateRecord:
             _("A personal signature needs your NINA. Have it linked to your account at a counter."),
         )
     with transaction.atomic():
-        issuer = CertificateRecord.objects.select_for_update().get(name="person-ca")
+        # Lock the person, not the CA: certificate serials are random, only this person's
+        # certificate names are numbered, and a CA-wide lock made every first-time signer in
+        # a deadline rush wait for every other (bench/CALLS.md).
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        issuer = CertificateRecord.objects.get(name="person-ca")
         count = CertificateRecord.objects.filter(person=person).count()
         attributes = [
             x509.NameAttribute(NameOID.COUNTRY_NAME, settings.JAMANA_COUNTRY),
