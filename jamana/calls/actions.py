@@ -36,10 +36,12 @@ from jamana.calls.models import (
     DocumentSource,
     ScanStatus,
 )
+from jamana.calls.reasons import item_label
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.references import format_reference, new_reference
 from jamana.identity.actions import check_code, do_send_code
-from jamana.identity.models import Account, CodePurpose, IdentifierKind, Person
+from jamana.identity.models import Account, CodePurpose, Person
+from jamana.identity.queries import nina_of
 from jamana.notify.actions import queue_sms
 
 S = ApplicationStatus
@@ -162,16 +164,11 @@ def _clean_answers(call: Call, answers: dict[str, Any]) -> dict[str, str]:
             raise JamanaError(
                 "answer_too_long",
                 _("The answer to “%(question)s” is longer than %(limit)s characters."),
-                question=_label(question),
+                question=item_label(question),
                 limit=limit,
             )
         cleaned[code] = value
     return cleaned
-
-
-def _label(item: dict[str, Any]) -> str:
-    labels = item.get("label") or {}
-    return str(labels.get(translation.get_language() or "fr") or labels.get("fr") or item["code"])
 
 
 def check_update_application(
@@ -625,7 +622,7 @@ def application_content(application: Application) -> bytes:
         "applicant": {
             "given_names": person.given_names,
             "family_name": person.family_name,
-            "nina": _nina(person),
+            "nina": nina_of(person),
         },
         "answers": application.answers,
         "diploma_level": application.diploma_level,
@@ -637,11 +634,6 @@ def application_content(application: Application) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _nina(person: Person) -> str:
-    identifier = person.identifiers.filter(kind=IdentifierKind.NINA).first()
-    return identifier.value if identifier else ""
-
-
 def _readiness_problems(application: Application) -> list[JamanaError]:
     call = application.call
     problems: list[JamanaError] = []
@@ -651,7 +643,7 @@ def _readiness_problems(application: Application) -> list[JamanaError]:
                 JamanaError(
                     "answer_required",
                     _("Answer the question “%(question)s”."),
-                    question=_label(question),
+                    question=item_label(question),
                 )
             )
     if call.centres.exists() and application.exam_centre_id is None:

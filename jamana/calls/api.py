@@ -16,6 +16,7 @@ from jamana.calls.models import RESULT_STATUSES, Application, ApplicationStatus,
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.i18n import localized
 from jamana.core.references import format_reference
+from jamana.procedures.access import parse_typed_reference
 
 router = Router(tags=["calls"])
 
@@ -97,20 +98,21 @@ def my_applications(request: HttpRequest) -> list[dict]:
     return [_application_out(a) for a in queries.list_my_applications(account)]
 
 
-def _reference(text: str) -> str:
-    return text.replace("-", "").strip().upper()
-
-
 @router.get(
     "/me/applications/{reference}",
     response={200: ApplicationOut, 404: ErrorOut},
     auth=django_auth,
 )
 def my_application(request: HttpRequest, reference: str):
-    found = queries.get_my_application(request.auth, _reference(reference))  # type: ignore[attr-defined]
-    if found is None:
-        missing = NotFound("application_not_found", _("No application with this reference."))
-        return Status(404, _error(missing))
+    try:
+        found = queries.get_my_application(
+            request.auth,  # type: ignore[attr-defined]
+            parse_typed_reference(reference),
+        )
+        if found is None:
+            raise NotFound("application_not_found", _("No application with this reference."))
+    except NotFound as exc:
+        return Status(404, _error(exc))
     return _application_out(found)
 
 
@@ -124,7 +126,7 @@ def start_signing(request: HttpRequest, reference: str):
     try:
         control = actions.check_start_signing(
             account=request.auth,  # type: ignore[attr-defined]
-            reference=_reference(reference),
+            reference=parse_typed_reference(reference),
         )
     except NotFound as exc:
         return Status(404, _error(exc))
@@ -144,7 +146,7 @@ def submit(request: HttpRequest, reference: str, payload: SubmitIn):
     try:
         application = actions.check_sign_and_submit(
             account=request.auth,  # type: ignore[attr-defined]
-            reference=_reference(reference),
+            reference=parse_typed_reference(reference),
             code=payload.code,
             channel=Channel.API,
         )

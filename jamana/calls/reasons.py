@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from jamana.calls.models import DiplomaLevel, DocumentKind
@@ -81,6 +81,20 @@ def describe(check: dict[str, Any]) -> str:
         return str(text) % params
     except (KeyError, TypeError, ValueError):
         return str(text)
+
+
+def failed_checks_text(checks: list[dict[str, Any]]) -> str:
+    """The failed checks as sentences in the active language (why an application is not
+    eligible)."""
+    return " ".join(describe(check) for check in checks if check.get("ok") is False)
+
+
+def item_label(item: dict[str, Any], language: str | None = None) -> str:
+    """The label of one of a call's questions, criteria or exam subjects in ``language`` (the
+    active one by default), falling back to French, then to its code."""
+    labels = item.get("label") or {}
+    lang = (language or translation.get_language() or "fr")[:2]
+    return str(labels.get(lang) or labels.get("fr") or item["code"])
 
 
 def describe_checks(checks: list[dict[str, Any]]) -> list[tuple[bool | None, str]]:

@@ -37,7 +37,7 @@ from jamana.calls.models import (
     JuryMember,
     JuryRole,
 )
-from jamana.calls.reasons import describe
+from jamana.calls.reasons import failed_checks_text, item_label
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
 from jamana.core.i18n import record_text
 from jamana.core.references import format_reference
@@ -158,12 +158,6 @@ def access_call_for_results(account: Account, code: str) -> Call:
     return call
 
 
-def _label(item: dict[str, Any], language: str | None = None) -> str:
-    labels = item.get("label") or {}
-    lang = (language or translation.get_language() or "fr")[:2]
-    return str(labels.get(lang) or labels.get("fr") or item["code"])
-
-
 def exam_subjects(call: Call) -> list[ranking.Subject]:
     return [
         ranking.Subject(
@@ -206,7 +200,7 @@ def reason_text(code: str, *, call: Call, rank: int | None, language: str) -> st
         if code.startswith("eliminatory:"):
             subject_code = code.split(":", 1)[1]
             item = next((s for s in call.exam_subjects if s["code"] == subject_code), None)
-            subject = _label(item, language) if item else subject_code
+            subject = item_label(item, language) if item else subject_code
             return str(REASON_TEXTS["eliminatory"] % {"subject": subject})
         if code == "below_pass_mark":
             pass_mark = formats.number_format(call.pass_mark or Decimal(0), 2)
@@ -551,8 +545,7 @@ def result_sms(application: Application, *, call: Call, reason_code: str | None)
 
 def _ineligibility_reason(application: Application) -> str:
     """The failed eligibility checks in the active language, else the stored reason."""
-    failed = [describe(check) for check in application.eligibility if check.get("ok") is False]
-    return " ".join(failed) or application.outcome_reason
+    return failed_checks_text(application.eligibility) or application.outcome_reason
 
 
 # ------------------------------------------------------------------------------ appeals
@@ -733,7 +726,7 @@ def my_result(application: Application) -> dict[str, Any]:
         "exam_marks": [
             {
                 "code": item["code"],
-                "label": _label(item),
+                "label": item_label(item),
                 "max": item["max"],
                 "mark": marks.get(item["code"]),
             }

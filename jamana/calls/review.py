@@ -48,7 +48,7 @@ from jamana.calls.models import (
     ScanStatus,
 )
 from jamana.calls.ranking import review_score
-from jamana.calls.reasons import describe
+from jamana.calls.reasons import failed_checks_text
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.references import ALPHABET
 from jamana.identity.models import Account, Person
@@ -249,7 +249,7 @@ def _ineligibility_reason(application: Application) -> str:
     """The failing checks as French sentences: the outcome is a record, kept in the official
     language whatever the reader's."""
     with translation.override("fr"):
-        return " ".join(describe(c) for c in application.eligibility if c.get("ok") is False)
+        return failed_checks_text(application.eligibility)
 
 
 # ------------------------------------------------------------------------------ closing

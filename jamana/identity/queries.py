@@ -107,6 +107,12 @@ def find_person_by_nina(nina: str) -> Person | None:
     ).first()
 
 
+def nina_of(person: Person) -> str:
+    """The person's NINA, or "" when none is registered."""
+    identifier = person.identifiers.filter(kind=IdentifierKind.NINA).first()
+    return identifier.value if identifier else ""
+
+
 def get_own_person(account: Account) -> Person | None:
     """The signed-in citizen's own record (no access event: it is their own data)."""
     if account.person_id is None:

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError, NotFound, PermissionDenied
-from jamana.identity.models import Account, IdentifierKind, Organisation, Person
+from jamana.identity.models import Account, Organisation, Person
 from jamana.identity.permissions import REVOKE_CERTIFICATE
-from jamana.identity.queries import has_permission
+from jamana.identity.queries import has_permission, nina_of
 from jamana.pki.keystore import key_store, public_urls
 from jamana.pki.models import CertificateRecord, CrlRecord, PartnerAnchor, RevocationReason
 from jamana.trust.pki import Role, build_name, create_root, issue_certificate
@@ -340,11 +340,6 @@ class CertificateRevoked(JamanaError):
     pass
 
 
-def _nina_of(person: Person) -> str:
-    identifier = person.identifiers.filter(kind=IdentifierKind.NINA).first()
-    return identifier.value if identifier else ""
-
-
 def do_ensure_personal_certificate(person: Person) -> CertificateRecord:
     """The person's signature certificate, issued on first use. A revoked certificate is not
     silently replaced: the holder asks for a new one (``do_renew_personal_certificate``)."""
@@ -381,7 +376,7 @@ def do_renew_personal_certificate(person: Person) -> CertificateRecord:
 
 
 def _issue_personal(person: Person) -> CertificateRecord:
-    nina = _nina_of(person)
+    nina = nina_of(person)
     if not nina:
         raise JamanaError(
             "nina_required",

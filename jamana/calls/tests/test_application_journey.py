@@ -240,3 +240,37 @@ def _openssl_verifies(content: bytes, signature: bytes, tmp_path) -> bool:
         "-CAfile", str(tmp_path / "chain.pem"), "-purpose", "any", "-out", "/dev/null",
     )  # fmt: skip
     return code == 0
+
+
+def test_an_app_signs_and_submits_through_the_api(client, call, awa, moussa):
+    application = actions.check_start_application(account=awa, call=call, post_code="ADM")
+    ref = application.reference
+    actions.check_consent_and_fetch(account=awa, reference=ref)
+    actions.check_upload_document(
+        account=awa, reference=ref, kind="diploma", data=small_pdf(), filename="d.pdf"
+    )
+    actions.check_update_application(
+        account=awa, reference=ref, diploma_level="licence", exam_centre_id=call.centres.first().pk
+    )
+    client.force_login(awa)
+    typed = format_reference(ref).lower()  # as a person types it: dashes, any case
+    response = client.post(f"/api/v1/me/applications/{typed}/signature")
+    assert response.status_code == 200, response.content
+    assert response.json()["control"] in OutboundMessage.objects.last().body
+    response = client.post(
+        f"/api/v1/me/applications/{typed}/submit",
+        {"code": last_sms_code(awa.phone)},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "submitted" and response.json()["rank"] is None
+    listed = client.get("/api/v1/me/applications").json()
+    assert [a["reference"] for a in listed] == [format_reference(ref)]
+    # A typing error and someone else's application are both a 404, with their codes.
+    typo = ref[:-1] + ("A" if ref[-1] != "A" else "B")
+    response = client.get(f"/api/v1/me/applications/{typo}")
+    assert response.status_code == 404 and response.json()["code"] == "reference_check"
+    client.force_login(moussa)
+    response = client.get(f"/api/v1/me/applications/{ref}")
+    assert response.status_code == 404 and response.json()["code"] == "application_not_found"
+    assert client.get("/api/v1/me/applications").json() == []
