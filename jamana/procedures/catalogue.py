@@ -15,6 +15,9 @@ START_PAGES: dict[str, str] = {
     "civil.birth_declaration": "civil:declare",
     "justice.b3": "justice:my_casier",
     "justice.nationality": "justice:my_casier",
+    # An application belongs to a call; an appeal to an application: both start from /calls/.
+    "calls.application": "calls:list",
+    "calls.appeal": "calls:list",
 }
 
 # organisation code → services it owns
@@ -144,10 +147,14 @@ CATALOGUE: list[dict[str, Any]] = [
         "telefɔni kan. Mɔgɔ tɔgɔ tɛ ye sɛbɛnw lajɛli waati la.",
         "description_en": "Apply to public recruitment and get the answer on your phone. "
         "Applications are reviewed anonymously.",
-        "requirements_fr": "Vos diplômes sont vérifiés auprès de l'administration qui les a "
-        "délivrés.",
-        "requirements_bm": "I ka dipilɔmu bɛ lajɛ ka bɔ u dilaso la.",
-        "requirements_en": "Your diplomas are checked with the administration that issued them.",
+        "requirements_fr": "Acte de naissance, bulletin n°3 et certificat de nationalité sont "
+        "obtenus auprès des administrations avec votre accord ; vous n'envoyez que ce que l'État "
+        "ne détient pas (copie du diplôme, dossier de projet).",
+        "requirements_bm": "I ka bangeli sɛbɛn, bulletin n°3 ani jamanadenya sɛbɛn bɛ ta "
+        "u marabagaw fɛ n'i sɔnna; i bɛ fanga t'a min na dɔrɔn bila (dipilɔmu kopi, porozɛ).",
+        "requirements_en": "Birth act, bulletin no. 3 and certificate of nationality are fetched "
+        "from the administrations with your consent; you send only what the State does not hold "
+        "(a copy of your diploma, a project file).",
     },
     {
         "code": "calls.appeal",

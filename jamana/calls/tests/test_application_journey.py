@@ -20,6 +20,7 @@ from jamana.core.errors import JamanaError
 from jamana.core.references import format_reference
 from jamana.documents.models import Document
 from jamana.notify.models import OutboundMessage
+from jamana.procedures.actions import do_upsert_service
 from jamana.testing import last_sms_code, make_call
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +275,22 @@ def test_an_app_signs_and_submits_through_the_api(client, call, awa, moussa):
     response = client.get(f"/api/v1/me/applications/{ref}")
     assert response.status_code == 404 and response.json()["code"] == "application_not_found"
     assert client.get("/api/v1/me/applications").json() == []
+
+
+def test_the_catalogue_sends_applicants_and_appellants_to_the_calls(client, awa, body):
+    """The catalogue lists the two services, but neither is a free-standing request: an
+    application belongs to a call, an appeal to an application."""
+    from jamana.procedures.catalogue import CATALOGUE
+    from jamana.procedures.models import ServiceRequest
+
+    for spec in CATALOGUE:
+        if spec["code"].startswith("calls."):
+            fields = {k: v for k, v in spec.items() if k not in ("code", "organisation")}
+            do_upsert_service(code=spec["code"], organisation=body, **fields)
+    client.force_login(awa)
+    for code in ("calls.application", "calls.appeal"):
+        page = client.get(reverse("service_detail", args=[code])).content.decode()
+        assert reverse("calls:list") in page
+        response = client.post(f"/requests/new/{code}/", {"purpose": "x"})
+        assert response.status_code == 302 and response.url == reverse("calls:list")
+    assert not ServiceRequest.objects.filter(service__code__startswith="calls.").exists()
