@@ -3,6 +3,7 @@ benchmarks are run as scripts, `python bench/<name>.py`)."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import math
 import os
@@ -10,6 +11,7 @@ import platform
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +113,47 @@ def print_log_tails(paths: list[Path], chars: int = 3000) -> None:
         if path.exists():
             print(f"--- {path.name} (tail)", file=sys.stderr)
             print(path.read_text()[-chars:], file=sys.stderr)
+
+
+class BenchError(RuntimeError):
+    """A benchmark cannot go on (a command failed, a server did not start, a check failed)."""
+
+
+def manage(env: dict[str, str], *args: str, log: Path, timeout: float = 900) -> str:
+    """Run a manage.py command of the repository with ``env``; append its output to ``log``;
+    return its stdout, or raise BenchError with it."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    with log.open("a") as out:
+        out.write(f"$ manage.py {' '.join(args)}\n{done.stdout}{done.stderr}\n")
+    if done.returncode != 0:
+        raise BenchError(
+            f"manage.py {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return done.stdout
+
+
+def gunicorn_args(opts: argparse.Namespace) -> list[str]:
+    """gunicorn's options for ``opts.workers``, ``opts.worker_class`` (and ``opts.threads``
+    for gthread)."""
+    args = [
+        "--workers",
+        str(opts.workers),
+        "--worker-class",
+        opts.worker_class,
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--no-control-socket",  # two masters at once must not share ~/.gunicorn/gunicorn.ctl
+    ]
+    if opts.worker_class == "gthread":
+        args += ["--threads", str(opts.threads), "--keep-alive", "5"]
+    return args

@@ -71,8 +71,11 @@ from pathlib import Path
 from typing import Any
 
 from _support import (
+    BenchError,
     cpu_model,
     git_state,
+    gunicorn_args,
+    manage,
     percentile,
     print_log_tails,
     raise_system_exit,
@@ -97,10 +100,6 @@ NEVER_SIGNED_AFTER_CLOSING = 2  # applicants who ask for a code only after closi
 ERROR_RETRIES = 2  # a phone app's retries after a 5xx or a broken connection, 1 s apart
 MARK = "MARK "
 PROGRESS = "PROGRESS "
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 def raise_keyboard_interrupt(signum: int, frame: Any) -> None:
@@ -257,23 +256,6 @@ def make_env(tmp: Path, opts: argparse.Namespace) -> dict[str, str]:
         }
     )
     return env
-
-
-def manage(env: dict[str, str], *args: str, log: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    with log.open("a") as out:
-        out.write(f"$ manage.py {' '.join(args)}\n{done.stdout}{done.stderr}\n")
-    if done.returncode != 0:
-        raise BenchError(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -1210,23 +1192,6 @@ def verify_signatures(refs: list[str]) -> dict[str, Any]:
 class Server:
     def __init__(self, name: str, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
         self.name, self.port, self.proc, self.log = name, port, proc, log
-
-
-def gunicorn_args(opts: argparse.Namespace) -> list[str]:
-    args = [
-        "--workers",
-        str(opts.workers),
-        "--worker-class",
-        opts.worker_class,
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        "--no-control-socket",  # two masters at once must not share ~/.gunicorn/gunicorn.ctl
-    ]
-    if opts.worker_class == "gthread":
-        args += ["--threads", str(opts.threads), "--keep-alive", "5"]
-    return args
 
 
 def start_server(

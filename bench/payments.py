@@ -63,9 +63,11 @@ from pathlib import Path
 from typing import Any
 
 from _support import (
+    BenchError,
     cpu_model,
     free_port,
     git_state,
+    manage,
     percentile,
     print_log_tails,
     proc_ticks,
@@ -99,10 +101,6 @@ SIZES = {
         "recon_refunds": 20,
     },
 }
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -263,23 +261,6 @@ def wait_ready(child: Child, path: str, timeout: float = 60.0) -> None:
             return
         time.sleep(0.2)
     raise BenchError(f"{child.name} not ready:\n{child.log_path.read_text()[-3000:]}")
-
-
-def manage(env: dict[str, str], *args: str, log: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    with log.open("a") as out:
-        out.write(f"$ manage.py {' '.join(args)}\n{done.stdout}{done.stderr}\n")
-    if done.returncode != 0:
-        raise BenchError(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def clean_env() -> dict[str, str]:

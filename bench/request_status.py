@@ -39,7 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from _support import (
+    BenchError,
     free_port,
+    gunicorn_args,
+    manage,
     print_log_tails,
     proc_ticks,
     raise_system_exit,
@@ -108,10 +111,6 @@ print("BENCH_JSON " + json.dumps({
 """
 
 
-class BenchError(RuntimeError):
-    pass
-
-
 # --------------------------------------------------------------------------- processes
 
 
@@ -137,43 +136,6 @@ class Processes:
         for server in self.servers:
             stop_group(server.proc)
         self.servers.clear()
-
-
-def manage(env: dict[str, str], *args: str, log: Path) -> str:
-    """Run a manage.py command; return its stdout, or fail with its log."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    with log.open("a") as out:
-        out.write(f"$ manage.py {' '.join(args)}\n{done.stdout}{done.stderr}\n")
-    if done.returncode != 0:
-        raise BenchError(
-            f"manage.py {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-        )
-    return done.stdout
-
-
-def gunicorn_args(opts: argparse.Namespace) -> list[str]:
-    args = [
-        "--workers",
-        str(opts.workers),
-        "--worker-class",
-        opts.worker_class,
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        "--no-control-socket",  # two masters at once must not share ~/.gunicorn/gunicorn.ctl
-    ]
-    if opts.worker_class == "gthread":
-        args += ["--threads", str(opts.threads), "--keep-alive", "5"]
-    return args
 
 
 def start_server(
