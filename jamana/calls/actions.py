@@ -634,7 +634,9 @@ def application_content(application: Application) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _readiness_problems(application: Application) -> list[JamanaError]:
+def readiness_problems(application: Application) -> list[JamanaError]:
+    """What still stops the applicant from signing (shown as a checklist; the first one is
+    the refusal when they try)."""
     call = application.call
     problems: list[JamanaError] = []
     for question in call.questions:
@@ -678,11 +680,6 @@ def _readiness_problems(application: Application) -> list[JamanaError]:
     return problems
 
 
-def readiness_problems(application: Application) -> list[JamanaError]:
-    """What still stops the applicant from signing (shown as a checklist)."""
-    return _readiness_problems(application)
-
-
 def check_start_signing(*, account: Account, reference: str) -> str:
     """Fix the content to sign and send the SMS code bound to its hash. Returns the control
     code shown on screen and in the SMS, so the person knows the code is for this content."""
@@ -694,7 +691,7 @@ def check_start_signing(*, account: Account, reference: str) -> str:
         require_open(application.call, now)
         if application.status not in EDITABLE:
             raise JamanaError("not_editable", _("This application can no longer be changed."))
-        problems = _readiness_problems(application)
+        problems = readiness_problems(application)
         if problems:
             raise problems[0]
         content = application_content(application)
@@ -736,7 +733,7 @@ def check_sign_and_submit(
         require_open(application.call, now)
         if application.status not in EDITABLE:
             raise JamanaError("not_editable", _("This application can no longer be changed."))
-        problems = _readiness_problems(application)
+        problems = readiness_problems(application)
         if problems:
             raise problems[0]
         # The code was bound to the content's hash: anything changed since it was sent (a
