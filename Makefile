@@ -54,6 +54,7 @@ bench: setup
 	$(PY) bench/justice_b3.py
 	$(PY) bench/ussd.py
 	$(PY) bench/calls_rush.py
+	$(PY) bench/assistant.py
 
 clean:
 	rm -rf $(VENV) var

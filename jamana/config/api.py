@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from jamana.assistant.api import router as assistant_router
 from jamana.calls.api import router as calls_router
 from jamana.documents.api import router as documents_router
 from jamana.procedures.api import router as procedures_router
@@ -13,3 +14,4 @@ api = NinjaAPI(
 api.add_router("/", procedures_router)
 api.add_router("/", documents_router)
 api.add_router("/", calls_router)
+api.add_router("/", assistant_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jamana.civil",
     "jamana.justice",
     "jamana.calls",
+    "jamana.assistant",
     "jamana.ussd",
 ]
 
@@ -300,6 +301,19 @@ JAMANA_CLAMSCAN = env_str("JAMANA_CLAMSCAN", "clamscan")
 JAMANA_CLAMAV_DATABASE = env_str(
     "JAMANA_CLAMAV_DATABASE", "" if PRODUCTION else str(BASE_DIR / "jamana" / "calls" / "clamav")
 )
+
+# The procedure assistant (docs/assistant.md). Questions it cannot answer, about no particular
+# service, go to this organisation's information desk.
+JAMANA_ASSISTANT_GENERAL_ORGANISATION = env_str("JAMANA_ASSISTANT_GENERAL_ORGANISATION", "ML-MATD")
+# Optional rewording of catalogue answers by a language model the State hosts itself, behind an
+# OpenAI-compatible API (e.g. vLLM, llama.cpp server). Off when the URL is empty. It is given
+# catalogue text only, never the person's question or data.
+JAMANA_ASSISTANT_LLM_URL = env_str("JAMANA_ASSISTANT_LLM_URL", "")
+JAMANA_ASSISTANT_LLM_MODEL = env_str("JAMANA_ASSISTANT_LLM_MODEL", "")
+JAMANA_ASSISTANT_LLM_API_KEY = env_str("JAMANA_ASSISTANT_LLM_API_KEY", "")
+JAMANA_ASSISTANT_LLM_TIMEOUT = env_int("JAMANA_ASSISTANT_LLM_TIMEOUT_MS", 4000) / 1000
+# Open questions one phone number may have waiting for an agent.
+JAMANA_ASSISTANT_OPEN_QUESTIONS_PER_PHONE = env_int("JAMANA_ASSISTANT_OPEN_QUESTIONS_PER_PHONE", 3)
 
 # Payments. In development every provider points at the local simulator
 # (`python -m jamana.payments.simulator --port 8765`, started by `make run`), with its public

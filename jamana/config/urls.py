@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("jamana.identity.urls")),
     path("requests/", include("jamana.procedures.urls")),
     path("agent/certificates/", include("jamana.pki.agent_urls")),
+    path("agent/questions/", include("jamana.assistant.agent_urls")),
     path("agent/", include("jamana.procedures.agent_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
@@ -28,5 +29,6 @@ urlpatterns = [
     path("civil/", include("jamana.civil.urls")),
     path("justice/", include("jamana.justice.urls")),
     path("calls/", include("jamana.calls.urls")),
+    path("assistant/", include("jamana.assistant.urls")),
     path("", include("jamana.documents.urls")),
 ]

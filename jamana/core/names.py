@@ -62,12 +62,14 @@ __all__ = [
     "NameRecord",
     "Sex",
     "blocking_key",
+    "fold",
     "generate_variant",
     "match_score",
     "measure_name_matching",
     "name_similarity",
     "normalize_name",
     "phonetic_key",
+    "word_key",
 ]
 
 #: ``name_similarity`` at or above this means "the same name, spelled differently".
@@ -123,6 +125,14 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+def fold(text: str) -> str:
+    """Case and accents dropped, Bambara letters spelled out (ɛ→e, ɔ→o, ɲ→ny, ŋ→ng); digits,
+    punctuation and spacing kept. The common first step of name and free-text matching."""
+    # Decompose, fold case, decompose again: folding can produce decomposable letters.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTER_MAP)
+
+
 @lru_cache(maxsize=65_536)
 def normalize_name(text: str) -> str:
     """Lower-case letters and single spaces; accents dropped, Bambara letters spelled out.
@@ -130,16 +140,14 @@ def normalize_name(text: str) -> str:
     Hyphens and other punctuation become spaces, apostrophes disappear (N'Diaye → ndiaye),
     digits are dropped. Idempotent. A text without letters normalizes to "".
     """
-    text = text.translate(_APOSTROPHES)
-    # Decompose, fold case, decompose again: folding can produce decomposable letters.
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTER_MAP)
+    text = fold(text.translate(_APOSTROPHES))
     kept = "".join(c if c.isalpha() and unicodedata.category(c) != "Lm" else " " for c in text)
     return _SPACES.sub(" ", kept).strip()
 
 
 @lru_cache(maxsize=65_536)
-def _word_key(word: str) -> str:
+def word_key(word: str) -> str:
+    """The phonetic key of one word already normalized (``normalize_name``) or folded."""
     for pattern, replacement in _RULES:
         word = pattern.sub(replacement, word)
     return word
@@ -151,7 +159,7 @@ def phonetic_key(name: str) -> str:
     Spelling variants of a name share a key: ``phonetic_key("Traoré") ==
     phonetic_key("Tarawele") == "traor"``. Accents and case never change the key.
     """
-    return " ".join(_word_key(word) for word in normalize_name(name).split())
+    return " ".join(word_key(word) for word in normalize_name(name).split())
 
 
 @lru_cache(maxsize=65_536)
@@ -178,7 +186,7 @@ def _word_similarity(a: str, b: str) -> float:
     """Similarity of two normalized words (or of two normalized texts taken as one word)."""
     if a == b:
         return 1.0
-    key_a, key_b = _word_key(a), _word_key(b)
+    key_a, key_b = word_key(a), word_key(b)
     if key_a == key_b:
         return KEY_MATCH_SIMILARITY
     # Keys only: normalized French spellings are longer (ou, double letters), which would make
@@ -193,7 +201,7 @@ _MAX_PERMUTED_WORDS = 4
 def _aligned_similarity(words_a: Sequence[str], words_b: Sequence[str]) -> float:
     """Best pairing of two equally long word lists, scored by the worst-matching pair."""
     if len(words_a) > _MAX_PERMUTED_WORDS:
-        by_key = [sorted(words, key=_word_key) for words in (words_a, words_b)]
+        by_key = [sorted(words, key=word_key) for words in (words_a, words_b)]
         return min(map(_word_similarity, *by_key))
     return max(
         min(map(_word_similarity, words_a, order)) for order in itertools.permutations(words_b)

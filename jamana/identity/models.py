@@ -258,6 +258,8 @@ class Role(models.TextChoices):
     # A recruiting body's officer: prepares calls, enters exam marks, handles appeals.
     CALLS_OFFICER = "calls", _("Recruitment officer")
     JURY_MEMBER = "jury", _("Jury member")
+    # Answers the questions the assistant hands over to a person.
+    INFORMATION_AGENT = "info", _("Information agent")
     ORG_ADMIN = "admin", _("Organisation administrator")
 
 

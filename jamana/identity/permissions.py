@@ -29,10 +29,19 @@ VIEW_MESSAGES = "view_messages"
 MANAGE_CALLS = "manage_calls"
 # Sit on a call's jury (review blind, and for its president: finalise, reveal, publish).
 SIT_ON_JURY = "sit_on_jury"
+# Answer the questions the assistant handed over to a person (by SMS).
+ANSWER_QUESTIONS = "answer_questions"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTER_AGENT: frozenset(
-        {VIEW_PERSON, VIEW_REQUEST, RECORD_COUNTER_PAYMENT, DECLARE_BIRTH, ISSUE_CIVIL_CERTIFICATE}
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            RECORD_COUNTER_PAYMENT,
+            DECLARE_BIRTH,
+            ISSUE_CIVIL_CERTIFICATE,
+            ANSWER_QUESTIONS,
+        }
     ),
     Role.REVIEWER: frozenset({VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST}),
     Role.HEAD_OF_SERVICE: frozenset(
@@ -45,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVOKE_DOCUMENT,
             VIEW_PAYMENTS,
             REFUND_PAYMENT,
+            ANSWER_QUESTIONS,
         }
     ),
     # The officier d'état civil: draws up acts, appends mentions, decides duplicates.
@@ -58,12 +68,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DECLARE_BIRTH,
             DRAW_UP_ACT,
             ISSUE_CIVIL_CERTIFICATE,
+            ANSWER_QUESTIONS,
         }
     ),
     # The greffe of the court that keeps the casier: records convictions and their events,
     # issues the bulletins a review was needed for.
     Role.COURT_CLERK: frozenset(
-        {VIEW_PERSON, VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, RECORD_CONVICTION, ISSUE_BULLETIN}
+        {
+            VIEW_PERSON,
+            VIEW_REQUEST,
+            TAKE_REQUEST,
+            DECIDE_REQUEST,
+            RECORD_CONVICTION,
+            ISSUE_BULLETIN,
+            ANSWER_QUESTIONS,
+        }
     ),
     Role.MAGISTRATE: frozenset(
         {
@@ -84,9 +103,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DECIDE_REQUEST,
             RECORD_COUNTER_PAYMENT,
             ASSESS_TAX,
+            ANSWER_QUESTIONS,
         }
     ),
-    Role.CALLS_OFFICER: frozenset({VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, MANAGE_CALLS}),
+    Role.CALLS_OFFICER: frozenset(
+        {VIEW_REQUEST, TAKE_REQUEST, DECIDE_REQUEST, MANAGE_CALLS, ANSWER_QUESTIONS}
+    ),
+    # The information desk: answers the public's questions, sees no case and no person.
+    Role.INFORMATION_AGENT: frozenset({ANSWER_QUESTIONS}),
     Role.JURY_MEMBER: frozenset({SIT_ON_JURY}),
     Role.ORG_ADMIN: frozenset(
         {MANAGE_AGENTS, REVOKE_CERTIFICATE, REVOKE_DOCUMENT, VIEW_PAYMENTS, VIEW_MESSAGES}

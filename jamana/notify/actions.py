@@ -188,7 +188,7 @@ def apply_lookup_state(message_id: int, stat: str) -> None:
 
 def do_handle_inbound_sms(sms: InboundSms) -> InboundMessage | None:
     """A person texted us, usually a request reference: answer with its status, in the
-    language of the phone's account. Only the account that submitted a request learns
+    language of the phone's account; any other question goes to the procedure assistant. Only the account that submitted a request learns
     anything about it; any other phone is told no such request is known, exactly as for a
     reference that does not exist. The same inbound SMS (by gateway id) is answered once;
     a phone gets at most ``NOTIFY_INBOUND_REPLIES_PER_HOUR`` answers an hour.
@@ -231,6 +231,13 @@ def do_handle_inbound_sms(sms: InboundSms) -> InboundMessage | None:
         account = find_account(sender)
         language = account.language if account is not None else settings.LANGUAGE_CODE
         inbound.outcome, text = _answer(account, sms.text, language)
+        if inbound.outcome == InboundOutcome.HELP and find_reference(sms.text) == (None, None):
+            # Not a reference: a question for the procedure assistant, answered in its language.
+            from jamana.assistant.actions import answer_sms
+
+            assisted = answer_sms(text=sms.text, phone=sender, account=account, language=language)
+            if assisted is not None:
+                inbound.outcome, text, language = assisted
         inbound.reply = queue_sms(to=sender, body=text, language=language)
         inbound.save()
     return inbound
@@ -255,7 +262,10 @@ def find_reference(text: str) -> tuple[str | None, str | None]:
         try:
             return parse_reference(candidate), None
         except InvalidReference as exc:
-            if exc.code == "check" and typo is None:
+            # A nine-letter word ("passeport", "naissance") is not a mistyped reference:
+            # only a word with a digit or written in groups (7K3-Q9P-…) is taken for one.
+            looks_typed = any(c.isdigit() or c == "-" for c in candidate)
+            if exc.code == "check" and typo is None and looks_typed:
                 typo = candidate.strip().upper()
     return None, typo
 

@@ -123,6 +123,9 @@ class InboundOutcome(models.TextChoices):
     STATUS = "status", _("Status sent")
     NOT_FOUND = "not_found", _("No such request")
     HELP = "help", _("Help sent")
+    # Not a reference: the procedure assistant answered, or sent the question to an agent.
+    ANSWERED = "answered", _("Assistant answered")
+    HANDED_OVER = "handed_over", _("Sent to an agent")
     LIMITED = "limited", _("Too many messages")
     IGNORED = "ignored", _("Not a phone number we can answer")
 

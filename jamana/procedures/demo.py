@@ -141,6 +141,30 @@ def _area(name: str) -> AdminArea | None:
     )
 
 
+def load_catalogue() -> dict[str, Organisation]:
+    """The catalogue's organisations and services, placed in their communes when the
+    geography is loaded. Organisations that exist are kept; services are brought up to date."""
+    organisations: dict[str, Organisation] = {}
+    for spec in ORGANISATIONS:
+        existing = Organisation.objects.filter(code=spec["code"]).first()
+        if existing is not None:
+            organisations[spec["code"]] = existing
+            continue
+        organisations[spec["code"]] = identity.do_create_organisation(
+            code=spec["code"],
+            name=spec["name"],
+            kind=spec["kind"],
+            area=_area(spec["area"]) if "area" in spec else None,
+            parent=organisations.get(spec.get("parent", "")),
+        )
+    for service in CATALOGUE:
+        fields = {k: v for k, v in service.items() if k not in ("code", "organisation")}
+        procedures.do_upsert_service(
+            code=service["code"], organisation=organisations[service["organisation"]], **fields
+        )
+    return organisations
+
+
 def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
     """Create the demo world. Refuses to run twice on the same database."""
     if Account.objects.filter(phone=CITIZEN_PHONE).exists():
@@ -150,23 +174,7 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
     do_trust_init()  # receipts and documents are sealed from the first payment on
     communes = list(communes_for_select("ML"))
     with transaction.atomic():
-        organisations: dict[str, Organisation] = {}
-        for spec in ORGANISATIONS:
-            area = _area(spec["area"]) if "area" in spec else None
-            organisations[spec["code"]] = identity.do_create_organisation(
-                code=spec["code"],
-                name=spec["name"],
-                kind=spec["kind"],
-                area=area,
-                parent=organisations.get(spec.get("parent", "")),
-            )
-        for service in CATALOGUE:
-            fields = {k: v for k, v in service.items() if k not in ("code", "organisation")}
-            procedures.do_upsert_service(
-                code=service["code"],
-                organisation=organisations[service["organisation"]],
-                **fields,
-            )
+        organisations = load_catalogue()
 
         citizen_person = identity.do_register_person(
             given_names="Aminata",
@@ -205,6 +213,8 @@ def seed_demo(*, seed: int = 42, persons: int = 300) -> DemoLogins:
             ("ML-DGI-CI-BKO-C3", Role.TAX_OFFICER),
             ("ML-CNCFP", Role.CALLS_OFFICER),
             ("ML-CNCFP", Role.JURY_MEMBER),
+            # The general information desk, where the assistant's unrouted questions go.
+            ("ML-MATD", Role.INFORMATION_AGENT),
         ]:
             identity.do_grant_role(account=agent, organisation=organisations[org_code], role=role)
 
