@@ -52,13 +52,6 @@ def organisation_for(procedure_code: str) -> Organisation:
     return found
 
 
-def _unique_reference() -> str:
-    while True:
-        reference = new_reference()
-        if not HandedOverQuestion.objects.filter(reference=reference).exists():
-            return reference
-
-
 def hand_over_question(
     *,
     text: str,
@@ -104,7 +97,7 @@ def hand_over_question(
                 _("You already have questions waiting for an answer. You will get an SMS."),
             )
         question = HandedOverQuestion.objects.create(
-            reference=_unique_reference(),
+            reference=new_reference(),
             text=text,
             language=language if language in LANGUAGE_CODES else "fr",
             phone=to,
@@ -125,7 +118,8 @@ def hand_over_question(
     return question
 
 
-def _get_for_agent(agent: Account, typed_reference: str) -> HandedOverQuestion:
+def _open_for_agent(agent: Account, typed_reference: str) -> HandedOverQuestion:
+    """The question, locked, if the agent's organisation may answer it and nobody has."""
     try:
         reference = parse_reference(typed_reference)
     except ValueError:
@@ -139,6 +133,8 @@ def _get_for_agent(agent: Account, typed_reference: str) -> HandedOverQuestion:
     if question is None:
         raise NotFound("question_not_found", _("No question with this reference."))
     require_permission(agent, ANSWER_QUESTIONS, question.organisation)
+    if question.status != QuestionStatus.OPEN:
+        raise JamanaError("already_answered", _("This question has already been answered."))
     return question
 
 
@@ -155,9 +151,7 @@ def answer_question(*, agent: Account, reference: str, answer: str) -> HandedOve
             max=MAX_ANSWER,
         )
     with transaction.atomic():
-        question = _get_for_agent(agent, reference)
-        if question.status != QuestionStatus.OPEN:
-            raise JamanaError("already_answered", _("This question has already been answered."))
+        question = _open_for_agent(agent, reference)
         question.status = QuestionStatus.ANSWERED
         question.answer = answer
         question.answered_by = agent
@@ -184,9 +178,7 @@ def transfer_question(
 ) -> HandedOverQuestion:
     """A question that reached the wrong desk goes to the organisation that can answer it."""
     with transaction.atomic():
-        question = _get_for_agent(agent, reference)
-        if question.status != QuestionStatus.OPEN:
-            raise JamanaError("already_answered", _("This question has already been answered."))
+        question = _open_for_agent(agent, reference)
         target = Organisation.objects.filter(code=organisation_code).first()
         if target is None:
             raise JamanaError("unknown_organisation", _("This organisation does not exist."))
@@ -212,7 +204,7 @@ SMS_LEAD = 280
 def _sms_text(answer: Answer) -> str:
     first = answer.procedures[0]
     url = settings.JAMANA_PUBLIC_URL.rstrip("/") + first.start_url
-    if first.kind == "procedure" and answer.lead.endswith(first.what):
+    if answer.kind == "procedure":
         return gettext("Jamana: %(title)s. Fee: %(fee)s. Delay: %(delay)s. %(url)s") % {
             "title": first.title,
             "fee": first.fee,
@@ -221,6 +213,11 @@ def _sms_text(answer: Answer) -> str:
         }
     lead = answer.lead if len(answer.lead) <= SMS_LEAD else answer.lead[: SMS_LEAD - 1] + "…"
     return f"Jamana: {lead} {url}"
+
+
+# Narrow and no-break spaces (in amounts) are outside the GSM alphabet: one of them makes the
+# whole SMS UCS-2, three times as many segments.
+_SMS_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
 def answer_sms(
@@ -234,7 +231,7 @@ def answer_sms(
         return None
     with translation.override(answer.language):
         if answer.confident and answer.procedures:
-            return "answered", _sms_text(answer), answer.language
+            return "answered", _sms_text(answer).translate(_SMS_SPACES), answer.language
         try:
             question = hand_over_question(
                 text=text,

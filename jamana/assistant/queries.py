@@ -78,6 +78,7 @@ class Answer:
     requests_note: str = ""
     generated: bool = False
     empty: bool = False  # nothing to search in the question ("bonjour", "merci")
+    kind: str = ""  # what a confident answer comes from: procedure, guide or faq
 
     @property
     def codes(self) -> list[str]:
@@ -255,13 +256,13 @@ def ask(question: str, *, account: Account | None = None, hint: str = "") -> Ans
             top = retrieval.hits[0].entry
             answer.confident = True
             answer.procedures = cited
+            answer.kind = top.kind
             if top.kind == "procedure":
-                answer.lead = cited[0].what
+                # The page shows the procedure's facts; the lead answers what was asked.
+                answer.lead = _asked_first(cited[0], retrieval.aspects)
                 lines = _procedure_text(cited[0])
-                asked = _asked_first(cited[0], retrieval.aspects)
-                if asked:
-                    answer.lead = f"{asked} {cited[0].what}"
-                    lines.insert(1, asked)
+                if answer.lead:
+                    lines.insert(1, answer.lead)
             else:
                 answer.lead = catalogue.fill(top.text(language).answer, language)
                 lines = [answer.lead]

@@ -188,10 +188,11 @@ def apply_lookup_state(message_id: int, stat: str) -> None:
 
 def do_handle_inbound_sms(sms: InboundSms) -> InboundMessage | None:
     """A person texted us, usually a request reference: answer with its status, in the
-    language of the phone's account; any other question goes to the procedure assistant. Only the account that submitted a request learns
-    anything about it; any other phone is told no such request is known, exactly as for a
-    reference that does not exist. The same inbound SMS (by gateway id) is answered once;
-    a phone gets at most ``NOTIFY_INBOUND_REPLIES_PER_HOUR`` answers an hour.
+    language of the phone's account; any other question goes to the procedure assistant.
+    Only the account that submitted a request learns anything about it; any other phone is
+    told no such request is known, exactly as for a reference that does not exist. The same
+    inbound SMS (by gateway id) is answered once; a phone gets at most
+    ``NOTIFY_INBOUND_REPLIES_PER_HOUR`` answers an hour.
 
     Returns None for a duplicate."""
     now = timezone.now()

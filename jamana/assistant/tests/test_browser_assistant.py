@@ -44,7 +44,7 @@ def test_a_person_asks_on_a_phone_and_hands_a_question_over(live_server, tmp_pat
         # Something the catalogue does not offer: the assistant says so; a person answers.
         page.fill("#assistant-q", "Comment obtenir un passeport ?")
         _submit(page, "form[role=search]")
-        assert page.locator("#ask-a-person").count() == 1
+        assert page.locator("#ask-a-person[open]").count() == 1
         page.fill("#id_phone", "76 00 00 43")
         _submit(page, "#ask-a-person form")
         _no_horizontal_scroll(page)
