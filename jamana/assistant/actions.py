@@ -88,9 +88,15 @@ def hand_over_question(
     organisation = organisation_for(procedure_code)
     with transaction.atomic():
         # One phone cannot fill an information desk's queue: a few questions at a time.
-        waiting = HandedOverQuestion.objects.select_for_update().filter(
-            phone=to, status=QuestionStatus.OPEN
+        waiting = list(
+            HandedOverQuestion.objects.select_for_update()
+            .select_related("organisation")
+            .filter(phone=to, status=QuestionStatus.OPEN)
         )
+        # The same question sent again (a resent form, a repeated API call) is the same one.
+        repeated = next((q for q in waiting if q.text == text), None)
+        if repeated is not None:
+            return repeated
         if len(waiting) >= settings.JAMANA_ASSISTANT_OPEN_QUESTIONS_PER_PHONE:
             raise JamanaError(
                 "too_many_questions",
