@@ -12,14 +12,21 @@ through the same analysis:
    spelling-variant key (``jamana.core.names.word_key``: ou→u, double letters, c→k/s, …)
    cut to a stem of ``STEM`` letters, so "naisance", "naissances" and "naissance" are one term;
    neighbouring terms also make a pair term ("copie_integrale");
-5. **typos**: a term the knowledge base does not know, of five letters or more, is replaced by
-   its closest known term one edit away (two for long terms), counted at a discount.
+5. **typos**: a term the knowledge base does not know, of six letters or more, is replaced by
+   its closest known term one edit away (two for long terms), counted at a discount;
+6. **aspects**: words about the fee, the delay, the documents or the place
+   (``stopwords.toml``) do not choose the procedure; they are searched only when the question
+   has nothing else ("combien ça coûte ?").
 
-Entries are ranked by BM25 over their title, keywords, example questions and texts in all three
-languages at once (people mix French words into Bambara). The answer is *confident* only when
-the best entry covers most of what the question is about: a word the knowledge base has never
-seen ("passeport", "mariage") weighs as much as the rarest known word, so a question about
-something the catalogue does not offer is declined instead of matched on "comment obtenir".
+Entries are scored by BM25 over their titles, keywords, example questions and texts in all
+three languages at once (people mix French words into Bambara). The *coverage* of a question
+by an entry is the share of the question's weight (idf) found among the words that name the
+entry's topic — its titles, keywords and example questions, not the words its texts mention in
+passing. A word the knowledge base has never seen ("passeport") weighs as much as the rarest
+known word: it is probably the topic. Entries are ranked by score * (``TOPIC_BONUS`` +
+coverage), and the answer is *confident* only when the best one covers ``MIN_COVERAGE`` of the
+question, so a question about something the catalogue does not offer is declined instead of
+matched on "comment obtenir".
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from jamana.assistant.knowledge import LANGUAGES, Entry, Knowledge, default_knowledge
+from jamana.assistant.knowledge import LANGUAGES, PLACEHOLDER, Entry, Knowledge, default_knowledge
 from jamana.core.names import fold, word_key
 from jamana.procedures.catalogue import CATALOGUE
 
@@ -49,9 +56,13 @@ QUESTION_WEIGHT = 1
 TEXT_WEIGHT = 1
 PAIR_WEIGHT = 0.5  # a pair term counts half a word in the query
 FUZZY_DISCOUNT = 0.7
+FUZZY_MIN = 6  # letters of a term before a typo in it is tolerated
 # Confidence: the share of the question's weight the best entry covers, and its least score.
 MIN_COVERAGE = 0.6
 MIN_SCORE = 2.0
+# Ranking: BM25 score * (TOPIC_BONUS + coverage), so that an entry which only mentions the
+# question's words in passing does not outrank the one they name.
+TOPIC_BONUS = 0.5
 
 _BAMBARA_LETTERS = re.compile("[ɛɔɲŋƐƆƝŊ]")
 _APOSTROPHES = re.compile("['’‘ʼʻ`´]")
@@ -176,20 +187,25 @@ class Analyzer:
         return [f"{a}_{b}" for a, b in itertools.pairwise(terms)]
 
 
-def _entry_fields(entry: Entry) -> Iterable[tuple[str, int]]:
-    """(text, weight) of everything that describes an entry, in every language."""
+def _entry_fields(entry: Entry) -> Iterable[tuple[str, int, bool]]:
+    """(text, weight, names the topic) of everything that describes an entry, in every
+    language. Titles, keywords and example questions name what the entry is about; its
+    description and answer also mention other things in passing ("marginal mentions of
+    marriage or death"), which rank it but do not make it the answer to a question about them.
+    Placeholders ({fee:tax.clearance}) are not words of the entry: they would make every common
+    question on fees match every procedure's name."""
     service = next((s for s in CATALOGUE if s["code"] == entry.service), None)
     for language in LANGUAGES:
         text = entry.texts[language]
         if service is not None:
-            yield service[f"title_{language}"], TITLE_WEIGHT
-            yield service[f"description_{language}"], TEXT_WEIGHT
-        yield text.title, TITLE_WEIGHT
-        yield text.answer, TEXT_WEIGHT
+            yield service[f"title_{language}"], TITLE_WEIGHT, True
+            yield service[f"description_{language}"], TEXT_WEIGHT, False
+        yield text.title, TITLE_WEIGHT, True
+        yield PLACEHOLDER.sub(" ", text.answer), TEXT_WEIGHT, False
         for keyword in text.keywords:
-            yield keyword, KEYWORD_WEIGHT
+            yield keyword, KEYWORD_WEIGHT, True
         for question in text.questions:
-            yield question, QUESTION_WEIGHT
+            yield question, QUESTION_WEIGHT, True
 
 
 class Index:
@@ -200,13 +216,18 @@ class Index:
         self.analyzer = Analyzer(knowledge, options)
         self.options = options
         self._docs: list[Counter[str]] = []
+        self._topics: list[frozenset[str]] = []
         for entry in knowledge.entries:
             counts: Counter[str] = Counter()
-            for text, weight in _entry_fields(entry):
+            topic: set[str] = set()
+            for text, weight, names_topic in _entry_fields(entry):
                 terms = self.analyzer.terms(text)
                 for term in terms + self.analyzer.pairs(terms):
                     counts[term] += weight
+                if names_topic:
+                    topic.update(terms)
             self._docs.append(counts)
+            self._topics.append(frozenset(topic))
         self._lengths = [sum(doc.values()) for doc in self._docs]
         self._average_length = sum(self._lengths) / max(len(self._docs), 1)
         frequency: Counter[str] = Counter(term for doc in self._docs for term in doc)
@@ -215,7 +236,11 @@ class Index:
             term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in frequency.items()
         }
         self._max_idf = max(self._idf.values(), default=1.0)
-        self._vocabulary = [term for term in self._idf if "_" not in term]
+        # A typo is matched only between words long enough for one letter not to make another
+        # word: "kuran" (current) is not "kura" (new).
+        self._fuzzy_vocabulary = [
+            term for term in self._idf if "_" not in term and len(term) >= FUZZY_MIN - 1
+        ]
         self._markers = self._language_markers(knowledge)
 
     def _language_markers(self, knowledge: Knowledge) -> dict[str, frozenset[str]]:
@@ -251,11 +276,11 @@ class Index:
     def _known(self, term: str) -> tuple[str, float] | None:
         if term in self._idf:
             return term, 1.0
-        if not self.options.fuzzy or len(term) < 5 or term.isdigit():
+        if not self.options.fuzzy or len(term) < FUZZY_MIN or term.isdigit():
             return None
         found = process.extractOne(
             term,
-            self._vocabulary,
+            self._fuzzy_vocabulary,
             scorer=OSA.distance,
             score_cutoff=1 if len(term) < 8 else 2,
         )
@@ -283,8 +308,8 @@ class Index:
         total_weight = unknown_weight + sum(
             self._idf[t] * w for t, w in weighted.items() if "_" not in t
         )
-        for entry, doc, length in zip(
-            self.knowledge.entries, self._docs, self._lengths, strict=True
+        for entry, doc, topic, length in zip(
+            self.knowledge.entries, self._docs, self._topics, self._lengths, strict=True
         ):
             score = 0.0
             covered = 0.0
@@ -295,12 +320,12 @@ class Index:
                 idf = self._idf[term]
                 norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self._average_length))
                 score += weight * idf * norm
-                if "_" not in term:
+                if term in topic:
                     covered += idf * weight
             if score > 0:
                 coverage = covered / total_weight if total_weight else 0.0
                 scored.append(Hit(entry=entry, score=score, coverage=coverage))
-        scored.sort(key=lambda hit: (-hit.score, hit.entry.id))
+        scored.sort(key=lambda hit: (-hit.score * (TOPIC_BONUS + hit.coverage), hit.entry.id))
         hits = tuple(scored[:limit])
         confident = bool(hits) and hits[0].coverage >= MIN_COVERAGE and (hits[0].score >= MIN_SCORE)
         return Retrieval(
