@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jamana.assistant.knowledge import default_knowledge
 from jamana.assistant.models import HandedOverQuestion, QuestionStatus
-from jamana.assistant.queries import Answer, ask
+from jamana.assistant.queries import Answer, ask, draft_reply
 from jamana.audit.actions import record_event
 from jamana.core.errors import JamanaError, NotFound
 from jamana.core.i18n import LANGUAGE_CODES
@@ -209,14 +209,9 @@ SMS_LEAD = 280
 
 def _sms_text(answer: Answer) -> str:
     first = answer.procedures[0]
-    url = settings.JAMANA_PUBLIC_URL.rstrip("/") + first.start_url
     if answer.kind == "procedure":
-        return gettext("Jamana: %(title)s. Fee: %(fee)s. Delay: %(delay)s. %(url)s") % {
-            "title": first.title,
-            "fee": first.fee,
-            "delay": first.delay,
-            "url": url,
-        }
+        return "Jamana: " + draft_reply(first, answer.language)
+    url = settings.JAMANA_PUBLIC_URL.rstrip("/") + first.start_url
     lead = answer.lead if len(answer.lead) <= SMS_LEAD else answer.lead[: SMS_LEAD - 1] + "…"
     return f"Jamana: {lead} {url}"
 

@@ -146,6 +146,31 @@ class _Catalogue:
         )
 
 
+def describe(codes: list[str], language: str) -> list[ProcedureFacts]:
+    """The procedures ``codes`` name, as an answer in ``language`` would show them (for the
+    agent who answers a handed-over question)."""
+    citable = default_knowledge().citable()
+    catalogue = _Catalogue()
+    with translation.override(language):
+        found = (catalogue.facts(citable[code], language) for code in codes if code in citable)
+        return [facts for facts in found if facts is not None]
+
+
+def draft_reply(facts: ProcedureFacts, language: str) -> str:
+    """A starting point for the agent's SMS: the catalogue's essentials, in the asker's
+    language. The agent edits it before sending."""
+    url = settings.JAMANA_PUBLIC_URL.rstrip("/") + facts.start_url
+    with translation.override(language):
+        if facts.kind == "guide":
+            return f"{facts.title}: {url}"
+        return gettext("%(title)s. Fee: %(fee)s. Delay: %(delay)s. %(url)s") % {
+            "title": facts.title,
+            "fee": facts.fee,
+            "delay": facts.delay,
+            "url": url,
+        }
+
+
 def _cited(retrieval: Retrieval, catalogue: _Catalogue, language: str) -> list[ProcedureFacts]:
     citable = default_knowledge().citable()
     cited = []

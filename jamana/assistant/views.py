@@ -130,7 +130,10 @@ def _transfer_form(data=None) -> TransferForm:
 @agent_required
 def question_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     question = _open(request, reference)
-    answer_form = AnswerForm(request.POST or None)
+    topic = queries.describe([question.procedure_code], question.language)
+    suggested = queries.describe(question.suggested, request.LANGUAGE_CODE)
+    draft = queries.draft_reply(topic[0], question.language) if topic else ""
+    answer_form = AnswerForm(request.POST or None, initial={"answer": draft})
     if request.method == "POST" and answer_form.is_valid():
         try:
             actions.answer_question(
@@ -143,7 +146,6 @@ def question_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
         else:
             messages.success(request, _("The answer has been sent by SMS."))
             return redirect("assistant_desk:desk")
-    suggested = default_knowledge().citable()
     return render(
         request,
         "assistant/question.html",
@@ -152,9 +154,8 @@ def question_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
             "phone": mask_phone(question.phone),
             "answer_form": answer_form,
             "transfer_form": _transfer_form(),
-            "topic": suggested.get(question.procedure_code),
-            "suggested": [suggested[c] for c in question.suggested if c in suggested],
-            "language": request.LANGUAGE_CODE,
+            "topic": queries.describe([question.procedure_code], request.LANGUAGE_CODE),
+            "suggested": suggested,
         },
     )
 

@@ -244,3 +244,18 @@ def test_the_side_asked_about_is_answered_first(catalogue):
     assert answer.text.splitlines()[1] == answer.lead  # right after the title
     english = queries.ask("how long does a birth certificate take")
     assert english.lead == "Delay: 1 day."
+
+
+def test_the_agent_starts_from_the_catalogue_in_the_askers_language(client, catalogue, court_agent):
+    question = actions.hand_over_question(
+        text="A ka kan ka sara joli?", language="bm", phone="76000070", procedure_code="justice.b3"
+    )
+    client.force_login(court_agent)
+    page = client.get(f"/agent/questions/{question.reference}/").content.decode()
+    assert (
+        "Extrait de casier judiciaire (bulletin n°3)" in page
+    )  # the topic, in the agent's language
+    draft = queries.draft_reply(queries.describe(["justice.b3"], "bm")[0], "bm")
+    assert draft.startswith("Jalakiya sɛbɛn") and "Sɔngɔ: 750\u00a0FCFA" in draft
+    assert "Waati: tile 2" in draft
+    assert "Jalakiya sɛbɛn" in page  # the answer box starts from it
