@@ -78,7 +78,7 @@ class Answer:
     requests_note: str = ""
     generated: bool = False
     empty: bool = False  # nothing to search in the question ("bonjour", "merci")
-    kind: str = ""  # what a confident answer comes from: procedure, guide or faq
+    kind: str = ""  # what a confident answer comes from: procedure, guide, faq or status
 
     @property
     def codes(self) -> list[str]:
@@ -306,6 +306,11 @@ def ask(question: str, *, account: Account | None = None, hint: str = "") -> Ans
                 "Ask me about a procedure, for example: how to get a birth certificate, a "
                 "criminal record extract or a tax clearance certificate."
             )
+        elif status_asked:
+            # "7K3-Q9P-X2M", "où en est ma demande": the status is the answer (set below).
+            answer.confident = True
+            answer.kind = "status"
+            answer.procedures = cited
         else:
             answer.procedures = cited
             if cited:
@@ -321,12 +326,16 @@ def ask(question: str, *, account: Account | None = None, hint: str = "") -> Ans
                 )
         if status_asked:
             _own_requests(account, question, answer)
-            if answer.requests:
-                answer.text += "\n" + "\n".join(
-                    f"{line.reference} — {line.service}: {line.status}" for line in answer.requests
+            lines = [f"{r.reference} — {r.service}: {r.status}" for r in answer.requests]
+            if answer.kind == "status":
+                answer.lead = (
+                    gettext("The status of your requests:")
+                    if answer.requests
+                    else answer.requests_note
                 )
-            elif answer.requests_note:
-                answer.text += "\n" + answer.requests_note
+                answer.text = "\n".join([answer.lead, *lines])
+            else:
+                answer.text = "\n".join([answer.text, *(lines or [answer.requests_note])])
     return answer
 
 

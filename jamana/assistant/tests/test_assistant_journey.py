@@ -259,3 +259,15 @@ def test_the_agent_starts_from_the_catalogue_in_the_askers_language(client, cata
     assert draft.startswith("Jalakiya sɛbɛn") and "Sɔngɔ: 750\u00a0FCFA" in draft
     assert "Waati: tile 2" in draft
     assert "Jalakiya sɛbɛn" in page  # the answer box starts from it
+
+
+def test_a_reference_alone_is_answered_with_its_status(client, catalogue):
+    awa = make_citizen(phone="+22376000031", nina="19900101000031A")
+    mine = check_submit_request(account=awa, service_code="tax.clearance")
+    client.force_login(awa)
+    answer = api_ask(client, format_reference(mine.reference))
+    assert answer["confident"] is True
+    assert [r["reference"] for r in answer["requests"]] == [format_reference(mine.reference)]
+    assert "pas sûr" not in answer["answer"] and "rien trouvé" not in answer["answer"]
+    page = client.get("/assistant/", {"q": format_reference(mine.reference)}).content.decode()
+    assert format_reference(mine.reference) in page and "Attestation de situation fiscale" in page
