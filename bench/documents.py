@@ -361,6 +361,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
 def measure_all(
     heavy: int, parts: int, baseline_n: int, warmup: int
 ) -> tuple[list[Phase], dict[str, Any], dict[str, Any]]:
+    from asn1crypto import tsp
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -477,6 +478,22 @@ def measure_all(
     seal_record = do_ensure_seal_certificate(issuer)
     responder = queries.ocsp_responder()
     seal_ca = queries.certificate("seal-ca")
+    tsa = queries.time_stamp_authority()
+    # Random imprints and nonces: the token's length varies with them, as in real use.
+    tsa_queries = [
+        tsp.TimeStampReq(
+            {
+                "version": 1,
+                "message_imprint": {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "hashed_message": hashlib.sha256(os.urandom(16)).digest(),
+                },
+                "nonce": int.from_bytes(os.urandom(8), "big"),
+                "cert_req": True,
+            }
+        ).dump()
+        for _ in range(64)
+    ]
     phases += [
         measure(
             "material.ensure_seal_cert",
@@ -489,6 +506,14 @@ def measure_all(
             "material.tsa",
             "pki.queries.time_stamp_authority(): load TSA key + certs",
             lambda _: queries.time_stamp_authority(),
+            iterations=parts,
+            warmup=warmup,
+        ),
+        measure(
+            "material.tsa_token",
+            "one RFC 3161 answer to a DER query (random imprint and nonce), as /pki/tsa and "
+            "the in-process timestamper give; 1 per document",
+            lambda i: tsa.respond(tsa_queries[i % len(tsa_queries)]),
             iterations=parts,
             warmup=warmup,
         ),

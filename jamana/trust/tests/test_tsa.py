@@ -594,3 +594,25 @@ def test_a_certificate_without_the_timestamping_eku_is_refused(pki):
 def test_bad_configuration_is_refused(pki, kwargs, message):
     with pytest.raises(ValueError, match=message):
         TimeStampAuthority(certificate=pki.tsa.certificate, private_key=pki.tsa.key, **kwargs)
+
+
+def test_responses_are_the_der_asn1crypto_itself_would_write(tsa):
+    """The response is assembled from the DER of its parts (to avoid asn1crypto's re-encoding
+    of some lengths, wbond/asn1crypto#249): it must be exactly the DER a full re-encoding gives,
+    whatever length the random serial, nonce and signature make it."""
+    import os
+
+    for i in range(40):
+        request = tsp.TimeStampReq(
+            {
+                "version": 1,
+                "message_imprint": {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "hashed_message": hashlib.sha256(os.urandom(16)).digest(),
+                },
+                "nonce": int.from_bytes(os.urandom(8), "big"),
+                "cert_req": bool(i % 2),
+            }
+        ).dump()
+        der = tsa.respond(request)
+        assert TimeStampResp.load(der).dump(force=True) == der
