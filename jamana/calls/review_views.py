@@ -5,6 +5,7 @@ call's organisation gets 404, as for what does not exist."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -14,11 +15,13 @@ from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jamana.calls import publishing, review
+from jamana.calls.anonymise import CannotAnonymise, without_metadata
 from jamana.calls.forms_review import (
     ConflictForm,
     DeclarationForm,
@@ -30,6 +33,8 @@ from jamana.calls.models import Call, CallStatus, DocumentKind, DocumentSource
 from jamana.calls.reasons import describe_checks
 from jamana.core.errors import JamanaError, NotFound
 from jamana.identity.http import AuthenticatedRequest
+
+logger = logging.getLogger(__name__)
 
 
 def _refuse(form: forms.Form, exc: JamanaError) -> None:
@@ -209,12 +214,22 @@ def jury_review_conflict(request: AuthenticatedRequest, review_id: int) -> HttpR
 
 
 @login_required
-def jury_review_document(request: AuthenticatedRequest, review_id: int) -> FileResponse:
+def jury_review_document(request: AuthenticatedRequest, review_id: int) -> HttpResponse:
+    """The project file as reviewers get it: renamed, and rewritten without the metadata
+    (PDF author, photo EXIF) that could name the applicant."""
     try:
         file = review.access_review_document(request.user, review_id)
-    except NotFound:
+        with default_storage.open(file.path, "rb") as handle:
+            data = without_metadata(handle.read(), file.content_type)
+    except (NotFound, FileNotFoundError):
         raise Http404() from None
-    return _stream(file)
+    except CannotAnonymise:
+        logger.warning("project file of review %s not anonymised: withheld", review_id)
+        raise Http404() from None
+    response = HttpResponse(data, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename) or ""
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # ------------------------------------------------------------------------------ officer

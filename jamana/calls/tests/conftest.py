@@ -200,14 +200,18 @@ def moussa(courts, keys):
     return account
 
 
-def small_pdf(text: str = "Diplôme de licence") -> bytes:
-    """A real one-page PDF (a diploma scan stands in for the real thing)."""
+def small_pdf(text: str = "Diplôme de licence", *, author: str = "") -> bytes:
+    """A real one-page PDF (a diploma scan stands in for the real thing), uncompressed so
+    that tests can look for its text, with ``author`` in its metadata as editors write it."""
     from io import BytesIO
 
     from reportlab.pdfgen import canvas
 
     buffer = BytesIO()
-    page = canvas.Canvas(buffer)
+    page = canvas.Canvas(buffer, pageCompression=0)
+    if author:
+        page.setAuthor(author)
+        page.setTitle(f"Projet de {author}")
     page.drawString(72, 720, text)
     page.save()
     return buffer.getvalue()

@@ -85,7 +85,7 @@ def submit(account: Account, call, capture, *, diploma_level: str = "licence", s
             account=account,
             reference=application.reference,
             kind="project",
-            data=small_pdf("Mon projet"),
+            data=small_pdf("Mon projet", author=f"{person.given_names} {person.family_name}"),
             filename=name,
         )
     return apply_and_submit(account, call, diploma_level=diploma_level, capture=capture)
@@ -167,7 +167,10 @@ def test_reviewer_sees_the_pseudonym_and_answers_but_nothing_that_reveals_origin
 
     # The project file, under a neutral name, once scanned clean.
     download = client.get(reverse("calls:jury_review_document", args=[mine.pk]))
-    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download.content.startswith(b"%PDF") and b"Mon projet" in download.content
+    # The applicant's PDF names its author; the reviewer's copy does not.
+    assert person.family_name.encode() not in download.content
+    assert b"/Author" not in download.content
     disposition = download["Content-Disposition"]
     assert application.pseudonym in disposition and "Diallo" not in disposition
     # The applicant sees that the recruiting body read the file, not which juror.
