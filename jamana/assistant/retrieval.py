@@ -59,7 +59,7 @@ FUZZY_DISCOUNT = 0.7
 FUZZY_MIN = 6  # letters of a term before a typo in it is tolerated
 # Confidence: the share of the question's weight the best entry covers, and its least score.
 MIN_COVERAGE = 0.6
-MIN_SCORE = 2.0
+MIN_SCORE = 1.5
 # Ranking: BM25 score * (TOPIC_BONUS + coverage), so that an entry which only mentions the
 # question's words in passing does not outrank the one they name.
 TOPIC_BONUS = 0.5
