@@ -33,10 +33,10 @@ def organisation_for(procedure_code: str) -> Organisation:
     guide's, a faq's first procedure's; otherwise the general information desk."""
     knowledge = default_knowledge()
     code = procedure_code
-    entry = knowledge.citable().get(code) or knowledge.get(code)
+    entry = knowledge.citable.get(code) or knowledge.get(code)
     if entry is not None and entry.kind == "faq" and entry.procedures:
         code = entry.procedures[0]
-        entry = knowledge.citable().get(code)
+        entry = knowledge.citable.get(code)
     organisation_code = settings.JAMANA_ASSISTANT_GENERAL_ORGANISATION
     if entry is not None and entry.kind == "procedure":
         service = get_service(entry.service)
@@ -82,7 +82,7 @@ def hand_over_question(
             raise JamanaError(
                 "invalid_phone", _("Give the phone number where the answer should be sent.")
             ) from None
-    known = default_knowledge().citable()
+    known = default_knowledge().citable
     if procedure_code and procedure_code not in known:
         raise JamanaError("unknown_procedure", _("This procedure does not exist."))
     organisation = organisation_for(procedure_code)
@@ -216,11 +216,6 @@ def _sms_text(answer: Answer) -> str:
     return f"Jamana: {lead} {url}"
 
 
-# Narrow and no-break spaces (in amounts) are outside the GSM alphabet: one of them makes the
-# whole SMS UCS-2, three times as many segments.
-_SMS_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
-
-
 def answer_sms(
     *, text: str, phone: str, account: Account | None, language: str
 ) -> tuple[str, str, str] | None:
@@ -232,7 +227,7 @@ def answer_sms(
         return None
     with translation.override(answer.language):
         if answer.confident and answer.procedures:
-            return "answered", _sms_text(answer).translate(_SMS_SPACES), answer.language
+            return "answered", _sms_text(answer), answer.language
         try:
             question = hand_over_question(
                 text=text,

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,6 +81,7 @@ class Knowledge:
     def get(self, entry_id: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.id == entry_id), None)
 
+    @cached_property
     def citable(self) -> dict[str, Entry]:
         """Code → the entry that describes it: every catalogue service and every guide."""
         return {
@@ -219,9 +220,7 @@ def check_knowledge(
                         f"{entry.path} [{language}]: {invented.group(0)!r} is written out; "
                         "use a {fee:…} or {delay:…} placeholder"
                     )
-    citable = {
-        code for entry in knowledge.entries if entry.kind != "faq" for code in entry.cited_codes()
-    }
+    citable = knowledge.citable
     for entry in knowledge.entries:
         if entry.kind == "faq":
             if not entry.procedures:

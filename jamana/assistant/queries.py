@@ -149,7 +149,7 @@ class _Catalogue:
 def describe(codes: list[str], language: str) -> list[ProcedureFacts]:
     """The procedures ``codes`` name, as an answer in ``language`` would show them (for the
     agent who answers a handed-over question)."""
-    citable = default_knowledge().citable()
+    citable = default_knowledge().citable
     catalogue = _Catalogue()
     with translation.override(language):
         found = (catalogue.facts(citable[code], language) for code in codes if code in citable)
@@ -172,7 +172,7 @@ def draft_reply(facts: ProcedureFacts, language: str) -> str:
 
 
 def _cited(retrieval: Retrieval, catalogue: _Catalogue, language: str) -> list[ProcedureFacts]:
-    citable = default_knowledge().citable()
+    citable = default_knowledge().citable
     cited = []
     for code in retrieval.codes(limit=SUGGESTIONS + 2):
         entry = citable.get(code)
@@ -212,10 +212,10 @@ def _asked_first(facts: ProcedureFacts, aspects: frozenset[str]) -> str:
     return " ".join(f"{lines[aspect]}." for aspect in ASPECT_ORDER if aspect in aspects)
 
 
-def _own_requests(account: Account | None, question: str, answer: Answer) -> None:
-    """The status of the asker's own requests. A reference that is not theirs gets exactly the
-    answer of a reference that does not exist; nobody else's request is ever read."""
-    reference, _typo = find_reference(question)
+def _own_requests(account: Account | None, reference: str | None, answer: Answer) -> None:
+    """The status of the asker's own requests (of the one ``reference`` names, if any). A
+    reference that is not theirs gets exactly the answer of a reference that does not exist;
+    nobody else's request is ever read."""
     if account is None or not account.is_authenticated:
         answer.requests_note = gettext("Sign in to see the status of your requests.")
         return
@@ -241,8 +241,8 @@ def _own_requests(account: Account | None, question: str, answer: Answer) -> Non
     ]
 
 
-def _asks_for_status(retrieval: Retrieval, question: str) -> bool:
-    if find_reference(question)[0] is not None:
+def _asks_for_status(retrieval: Retrieval, reference: str | None) -> bool:
+    if reference is not None:
         return True
     return any(hit.entry.id == TRACKING_GUIDE for hit in retrieval.hits[:2]) and (
         retrieval.confident
@@ -276,7 +276,8 @@ def ask(question: str, *, account: Account | None = None, hint: str = "") -> Ans
         catalogue = _Catalogue()
         cited = _cited(retrieval, catalogue, language)
         answer = Answer(question=question, language=language, confident=False, text="")
-        status_asked = _asks_for_status(retrieval, question)
+        reference, _typo = find_reference(question)
+        status_asked = _asks_for_status(retrieval, reference)
         if retrieval.confident and cited:
             top = retrieval.hits[0].entry
             answer.confident = True
@@ -325,7 +326,7 @@ def ask(question: str, *, account: Account | None = None, hint: str = "") -> Ans
                     "agent, who will answer you by SMS."
                 )
         if status_asked:
-            _own_requests(account, question, answer)
+            _own_requests(account, reference, answer)
             lines = [f"{r.reference} — {r.service}: {r.status}" for r in answer.requests]
             if answer.kind == "status":
                 answer.lead = (

@@ -291,6 +291,7 @@ class Index:
         terms, aspects = self.analyzer.topic_and_aspects(question)
         weighted: dict[str, float] = {}
         unknown_weight = 0.0
+        known_terms: list[str] = []
         for term in terms:
             known = self._known(term)
             if known is None:
@@ -299,9 +300,9 @@ class Index:
                 if not any(char.isdigit() for char in term):
                     unknown_weight += self._max_idf
                 continue
+            known_terms.append(known[0])
             weighted[known[0]] = max(weighted.get(known[0], 0.0), known[1])
-        known_terms = [t for t in (self._known(term) for term in terms) if t]
-        for pair in self.analyzer.pairs([t for t, _ in known_terms]):
+        for pair in self.analyzer.pairs(known_terms):
             if pair in self._idf:
                 weighted[pair] = PAIR_WEIGHT
         scored: list[Hit] = []

@@ -31,7 +31,7 @@ from jamana.notify.models import (
     OutboundMessage,
     SmsPart,
 )
-from jamana.notify.segments import sms_layout
+from jamana.notify.segments import sms_layout, sms_text
 
 logger = logging.getLogger(__name__)
 S = MessageStatus
@@ -39,6 +39,7 @@ S = MessageStatus
 
 def queue_sms(*, to: str, body: str, language: str, sensitive: bool = False) -> OutboundMessage:
     """Write an SMS into the outbox, in the caller's transaction; it leaves once that commits."""
+    body = sms_text(body)
     layout = sms_layout(body)
     message = OutboundMessage.objects.create(
         channel=Channel.SMS,

@@ -31,6 +31,17 @@ _CODEC = "gsm03.38"
 _ESCAPE = "\x1b"
 
 
+# Typographic spaces (the no-break and narrow no-break spaces of "2 500 FCFA", the thin space)
+# are outside the GSM alphabet: one of them would make a whole French SMS UCS-2, three times
+# as many segments. A handset shows a plain space just as well.
+_PLAIN_SPACES = str.maketrans(dict.fromkeys("\u00a0\u202f\u2009", " "))
+
+
+def sms_text(text: str) -> str:
+    """``text`` as an SMS carries it: typographic spaces made plain."""
+    return text.translate(_PLAIN_SPACES)
+
+
 @dataclass(frozen=True)
 class SmsLayout:
     """What a text costs: its encoding, its length in units (septets or UTF-16 code units),

@@ -80,7 +80,7 @@ def test_placeholders_are_the_way_to_quote_the_catalogue():
 def test_the_evaluation_sets_cover_each_language_and_questions_without_answer(name):
     with (EVALUATION / f"{name}.toml").open("rb") as file:
         questions = tomllib.load(file)["question"]
-    citable = set(load_knowledge().citable())
+    citable = set(load_knowledge().citable)
     texts = [q["text"] for q in questions]
     assert len(texts) == len(set(texts))
     for language in ("fr", "bm", "en"):

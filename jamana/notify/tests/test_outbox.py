@@ -137,3 +137,10 @@ def test_an_smtp_refusal_fails_and_a_deferral_is_retried(monkeypatch, code, stat
     message = queue_email(to="a@example.org", subject="s", body="b", language="fr")
     message.refresh_from_db()
     assert message.status == status and f"smtp_{code}" in message.last_error
+
+
+def test_amounts_written_with_typographic_spaces_stay_in_the_gsm_alphabet():
+    """format_xof writes "2 500 FCFA" with narrow and no-break spaces; the SMS carries plain
+    ones, so a French text without accents still costs GSM-7 segments."""
+    message = queue_sms(to="+22376000001", body="Payez 2\u202f500\u00a0FCFA.", language="fr")
+    assert message.body == "Payez 2 500 FCFA." and message.encoding == "gsm7"
