@@ -8,6 +8,7 @@ import importlib.metadata
 import math
 import os
 import platform
+import secrets
 import signal
 import socket
 import subprocess
@@ -157,3 +158,86 @@ def gunicorn_args(opts: argparse.Namespace) -> list[str]:
     if opts.worker_class == "gthread":
         args += ["--threads", str(opts.threads), "--keep-alive", "5"]
     return args
+
+
+def scratch_env(tmp: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """The production environment a deployment sets, on a scratch database, key store and
+    media under ``tmp`` (never the repository's var/); this machine's own Django, database,
+    Jamana, task and payment settings are left out."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "DJANGO_",
+                "DATABASE_",
+                "JAMANA_",
+                "SECURE_",
+                "SESSION_",
+                "DB_",
+                "MEDIA_",
+                "TASKS_",
+                "PAYMENT_",
+            )
+        )
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": database_url,
+            "JAMANA_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(45),  # 60 characters
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_SSL_REDIRECT": "false",
+            "DEBUG": "false",
+            "BENCH_STATIC_ROOT": str(tmp / "static"),
+            "JAMANA_KEY_PASSPHRASE": secrets.token_urlsafe(24),
+            "JAMANA_KEY_DIR": str(tmp / "keys"),
+            "MEDIA_ROOT": str(tmp / "media"),
+            "PYTHONPATH": str(REPO),
+            **extra,
+        }
+    )
+    return env
+
+
+def http_request(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to 127.0.0.1:``port`` on a fresh connection: (status, headers, body)."""
+    import http.client
+
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def wait_ready(
+    name: str, port: int, proc: subprocess.Popen[bytes], log: Path, path: str, timeout: float = 60
+) -> None:
+    """Wait until the server ``proc`` answers ``path`` below 500; BenchError with the end of
+    its log if it exits or is not ready in ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"{name} exited:\n{log.read_text()[-3000:]}")
+        try:
+            status, _, _ = http_request(port, "GET", path, timeout=10)
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status < 500:
+            return
+        time.sleep(0.2)
+    raise BenchError(f"{name} not ready:\n{log.read_text()[-3000:]}")

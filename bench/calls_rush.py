@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -75,14 +76,17 @@ from _support import (
     cpu_model,
     git_state,
     gunicorn_args,
+    http_request,
     manage,
     percentile,
     print_log_tails,
     raise_system_exit,
+    scratch_env,
     stop_group,
     version,
     write_atomically,
 )
+from _support import wait_ready as _wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -230,32 +234,12 @@ def cpu_delta(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 
 def make_env(tmp: Path, opts: argparse.Namespace) -> dict[str, str]:
     """The production environment a deployment sets, on the scratch database and dirs."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("DJANGO_", "DATABASE_", "JAMANA_", "SECURE_", "SESSION_", "DB_", "MEDIA_", "TASKS_")
-        )
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{opts.db}",
-            # Persistent connections, as a production instance keeps them (and as ussd.py).
-            "DB_CONN_MAX_AGE": str(opts.conn_max_age),
-            "JAMANA_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(45),
-            "ALLOWED_HOSTS": HOST,
-            "SECURE_SSL_REDIRECT": "false",
-            "DEBUG": "false",
-            "BENCH_STATIC_ROOT": str(tmp / "static"),
-            "JAMANA_KEY_PASSPHRASE": secrets.token_urlsafe(24),
-            "JAMANA_KEY_DIR": str(tmp / "keys"),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "PYTHONPATH": str(REPO),
-        }
+    return scratch_env(
+        tmp,
+        f"postgres://postgres@127.0.0.1:5432/{opts.db}",
+        # Persistent connections, as a production instance keeps them (and as ussd.py).
+        DB_CONN_MAX_AGE=str(opts.conn_max_age),
     )
-    return env
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -1021,11 +1005,10 @@ def measure_sample(
     parts = PartTimer()
     parts.wrap(pki_actions, "do_ensure_personal_certificate", "personal certificate (ensure)")
     parts.wrap(pki_actions, "_issue_personal", "certificate issuance")
-    parts.wrap(pki_queries, "signing_material", "signing_material")
-    parts.wrap(pki_queries, "_build_signing_material", "signing_material: built (cache miss)")
+    parts.wrap(pki_queries, "cms_signing_material", "cms_signing_material (key, chain, TSA)")
     parts.wrap(trust_cms, "sign_detached", "sign_detached (CAdES + timestamp)")
     parts.wrap(actions, "application_content", "application_content")
-    parts.wrap(actions, "_readiness_problems", "readiness checks")
+    parts.wrap(actions, "readiness_problems", "readiness checks")
     parts.wrap(actions, "do_refresh_eligibility", "eligibility refresh")
     parts.wrap(actions, "_locked", "lock the application (SELECT FOR UPDATE)")
     parts.wrap(actions, "check_code", "check_code")
@@ -1238,31 +1221,12 @@ def http(
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
 ) -> tuple[int, bytes]:
-    import http.client
-
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    status, _, data = http_request(port, method, path, headers, body)
+    return status, data
 
 
 def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(f"gunicorn ({server.name}) exited:\n{server.log.read_text()[-3000:]}")
-        try:
-            status, _ = http(server.port, "GET", path)
-        except OSError:
-            time.sleep(0.2)
-            continue
-        if status < 500:
-            return
-        time.sleep(0.2)
-    raise BenchError(f"gunicorn ({server.name}) not ready:\n{server.log.read_text()[-3000:]}")
+    _wait_ready(f"gunicorn ({server.name})", server.port, server.proc, server.log, path, timeout)
 
 
 def preflight(
@@ -1979,8 +1943,10 @@ def cpu_by_phase(snapshots: dict[str, dict[str, float]]) -> dict[str, dict[str, 
     steps = sorted(
         (k for k in snapshots if k.startswith("B-step-")), key=lambda k: int(k.rsplit("-", 1)[1])
     )
-    ends = [*steps[1:], "B-main" if "B-main" in snapshots else "B-end"]
-    for a, b in zip(steps, ends, strict=True):
+    # Each step runs until the next one starts; the last until phase B's main part or end.
+    # A run too short to reach the sweep has no step at all.
+    final = "B-main" if "B-main" in snapshots else "B-end"
+    for a, b in itertools.pairwise([*steps, final] if steps else []):
         out[a] = cpu_delta(snapshots[a], snapshots[b])
     return out
 

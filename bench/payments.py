@@ -41,7 +41,6 @@ import cProfile
 import ctypes
 import datetime as dt
 import gc
-import http.client
 import json
 import math
 import os
@@ -49,7 +48,6 @@ import platform
 import pstats
 import queue
 import resource
-import secrets
 import shutil
 import signal
 import sqlite3
@@ -67,15 +65,18 @@ from _support import (
     cpu_model,
     free_port,
     git_state,
+    http_request,
     manage,
     percentile,
     print_log_tails,
     proc_ticks,
     raise_system_exit,
+    scratch_env,
     stop_group,
     version,
     write_atomically,
 )
+from _support import wait_ready as _wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -228,39 +229,18 @@ def start_child(
 
 
 def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    status, _, data = http_request(port, "GET", path, headers, timeout=10)
+    return status, data
 
 
 def http_post(port: int, path: str, body: bytes = b"{}") -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    headers = {"Content-Type": "application/json"}
+    status, _, data = http_request(port, "POST", path, headers, body, timeout=10)
+    return status, data
 
 
 def wait_ready(child: Child, path: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.proc.poll() is not None:
-            raise BenchError(f"{child.name} exited:\n{child.log_path.read_text()[-3000:]}")
-        try:
-            status, _ = http_get(child.port, path)
-        except OSError:
-            time.sleep(0.2)
-            continue
-        if status < 500:
-            return
-        time.sleep(0.2)
-    raise BenchError(f"{child.name} not ready:\n{child.log_path.read_text()[-3000:]}")
+    _wait_ready(child.name, child.port, child.proc, child.log_path, path, timeout)
 
 
 def clean_env() -> dict[str, str]:
@@ -286,26 +266,12 @@ def clean_env() -> dict[str, str]:
 
 
 def e2e_env(tmp: Path, app_port: int, sim_port: int) -> dict[str, str]:
-    env = clean_env()
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}",
-            "JAMANA_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(45),
-            "ALLOWED_HOSTS": HOST,
-            "SECURE_SSL_REDIRECT": "false",
-            "DEBUG": "false",
-            "BENCH_STATIC_ROOT": str(tmp / "static"),
-            "JAMANA_KEY_PASSPHRASE": secrets.token_urlsafe(24),
-            "JAMANA_KEY_DIR": str(tmp / "keys"),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "JAMANA_PUBLIC_URL": f"http://{HOST}:{app_port}",
-            "PAYMENT_SIMULATOR_URL": f"http://{HOST}:{sim_port}",
-            "PYTHONPATH": str(REPO),
-        }
+    return scratch_env(
+        tmp,
+        f"sqlite:///{tmp / 'e2e.sqlite3'}",
+        JAMANA_PUBLIC_URL=f"http://{HOST}:{app_port}",
+        PAYMENT_SIMULATOR_URL=f"http://{HOST}:{sim_port}",
     )
-    return env
 
 
 @dataclass

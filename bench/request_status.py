@@ -24,7 +24,6 @@ import math
 import os
 import platform
 import resource
-import secrets
 import shutil
 import signal
 import sqlite3
@@ -42,13 +41,16 @@ from _support import (
     BenchError,
     free_port,
     gunicorn_args,
+    http_request,
     manage,
     print_log_tails,
     proc_ticks,
     raise_system_exit,
+    scratch_env,
     stop_group,
     write_atomically,
 )
+from _support import wait_ready as _wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -175,29 +177,13 @@ def start_server(
 
 
 def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(f"gunicorn ({server.name}) exited:\n{server.log_path.read_text()}")
-        try:
-            status, _, _ = fetch(server.port, path)
-        except OSError:
-            time.sleep(0.2)
-            continue
-        if status < 500:
-            return
-        time.sleep(0.2)
-    raise BenchError(f"gunicorn ({server.name}) not ready:\n{server.log_path.read_text()}")
+    _wait_ready(
+        f"gunicorn ({server.name})", server.port, server.proc, server.log_path, path, timeout
+    )
 
 
 def fetch(port: int, path: str, cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_request(port, "GET", path, {"Cookie": cookie} if cookie else None, timeout=10)
 
 
 # --------------------------------------------------------------------------- CPU accounting
@@ -747,31 +733,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def bench_env(tmp: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("DJANGO_", "DATABASE_", "JAMANA_", "SECURE_", "SESSION_", "DB_", "MEDIA_")
-        )
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "JAMANA_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(45),  # 60 characters
-            "ALLOWED_HOSTS": HOST,
-            "SECURE_SSL_REDIRECT": "false",
-            "DEBUG": "false",
-            "BENCH_STATIC_ROOT": str(tmp / "static"),
-            # Keys and uploads stay in the scratch dir too, never in the repository's var/.
-            "JAMANA_KEY_PASSPHRASE": secrets.token_urlsafe(24),
-            "JAMANA_KEY_DIR": str(tmp / "keys"),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "PYTHONPATH": str(REPO),
-        }
-    )
-    return env
+    return scratch_env(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}")
 
 
 def preflight(page: Target, baseline: Target, session_base: Target | None, login_url: str) -> None:
