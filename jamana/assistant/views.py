@@ -130,10 +130,17 @@ def _transfer_form(data=None) -> TransferForm:
 @agent_required
 def question_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     question = _open(request, reference)
-    topic = queries.describe([question.procedure_code], question.language)
-    suggested = queries.describe(question.suggested, request.LANGUAGE_CODE)
-    draft = queries.draft_reply(topic[0], question.language) if topic else ""
-    answer_form = AnswerForm(request.POST or None, initial={"answer": draft})
+    if request.method == "POST":
+        answer_form = AnswerForm(request.POST)
+    else:
+        # The answer box starts from the catalogue entry, in the asker's language.
+        in_their_language = queries.describe([question.procedure_code], question.language)
+        draft = (
+            queries.draft_reply(in_their_language[0], question.language)
+            if in_their_language
+            else ""
+        )
+        answer_form = AnswerForm(initial={"answer": draft})
     if request.method == "POST" and answer_form.is_valid():
         try:
             actions.answer_question(
@@ -155,7 +162,7 @@ def question_detail(request: AuthenticatedRequest, reference: str) -> HttpRespon
             "answer_form": answer_form,
             "transfer_form": _transfer_form(),
             "topic": queries.describe([question.procedure_code], request.LANGUAGE_CODE),
-            "suggested": suggested,
+            "suggested": queries.describe(question.suggested, request.LANGUAGE_CODE),
         },
     )
 
